@@ -1,0 +1,22 @@
+from typing import Any
+
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    # Setup data, not business rules: the role groups and the audit chain heads.
+    from jiaoguan.accounts.roles import sync_roles
+    from jiaoguan.audit.services import ensure_heads
+
+    sync_roles(using=kwargs.get("using", "default"))
+    ensure_heads()
+
+
+class AccountsConfig(AppConfig):
+    name = "jiaoguan.accounts"
+    label = "accounts"
+    verbose_name = "Accounts"
+
+    def ready(self) -> None:
+        post_migrate.connect(_after_migrate, sender=self)

@@ -1,0 +1,27 @@
+"""Who is asking: a signed-in user or a partner system (API client). Selectors take either."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class Principal(Protocol):
+    is_authenticated: bool
+    region_scope: str
+
+    @property
+    def kind(self) -> str: ...
+
+    def has_perm(self, perm: str, obj: object = None) -> bool: ...
+
+
+# Partner API scopes and the permissions each one grants (documented in the OpenAPI file).
+SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
+    "registry:read": ("registry.view_vehicle", "registry.view_drivinglicence",
+                      "registry.search_registry"),
+    "persons:read": ("registry.view_person",),
+}
+SCOPE_DESCRIPTIONS: dict[str, str] = {
+    "registry:read": "Read vehicles and driving licences in the client's region.",
+    "persons:read": "Read person records (masked identifiers) in the client's region.",
+}

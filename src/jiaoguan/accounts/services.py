@@ -1,0 +1,292 @@
+"""Every write concerning accounts: real-name registration, sign-in with a second factor,
+lock-out, staff accounts and partner API clients. Each is one transaction with its audit row."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from jiaoguan.accounts.constants import AccountKind, OtpChannel
+from jiaoguan.accounts.models import ApiClient, OtpChallenge, User
+from jiaoguan.accounts.ports import IdentityPlatform, SmsGateway, get_port
+from jiaoguan.accounts.principal import SCOPE_PERMISSIONS
+from jiaoguan.accounts.roles import ROLE_BY_CODE
+from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.kernel import clock, crypto
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden
+from jiaoguan.kernel.idnumber import IdNumber
+from jiaoguan.registry.models import Organisation, Person
+from jiaoguan.registry.services import id_number_index, normalise_phone, person_create
+
+OTP_TTL = dt.timedelta(minutes=5)
+OTP_MAX_ATTEMPTS = 5
+
+
+def _audit_user(actor: Actor, user: User, action: str, reason: str = "") -> None:
+    audit_record(actor=actor, action=action, object_type="user", object_ref=str(user.public_id),
+                 reason=reason,
+                 subject_person_ref=str(user.person.public_id) if user.person_id else "")
+
+
+def _check_username(username: str) -> str:
+    username = username.strip()
+    if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "._-@" for c in username):
+        raise DomainError("invalid_username", "用户名为3至64位字母、数字或 ._-@", field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise Conflict("username_taken", "该用户名已被使用", field="username")
+    return username
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("weak_password", "；".join(exc.messages), field="password") from exc
+
+
+@transaction.atomic
+def citizen_register(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    id_number: str,
+    phone: str,
+    identity: IdentityPlatform | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Open a citizen account bound to a registry person by real-name verification.
+
+    The identity platform confirms that the name belongs to the ID number; the person record
+    is found through the blind index (or created). Nobody types their ID number again after this.
+    """
+    username = _check_username(username)
+    parsed = IdNumber.parse(id_number)
+    number = str(parsed)
+    phone = normalise_phone(phone)
+    name = name.strip()
+    verdict = (identity or get_port("identity")).verify(name=name, id_number=number)
+    if not verdict.match:
+        messages = {
+            "name_mismatch": "姓名与身份证明号码不一致",
+            "no_such_person": "身份认证平台查无此人",
+            "deceased": "该身份证明号码不能办理业务",
+        }
+        raise DomainError(f"identity_{verdict.reason}",
+                          messages.get(verdict.reason, "实名认证未通过"), field="id_number")
+    person = Person.objects.filter(id_number_index=id_number_index(number)).first()
+    if person is not None and hasattr(person, "account"):
+        raise Conflict("person_has_account", "该身份证明号码已开通账户", field="id_number")
+    system = Actor.system("real-name registration")
+    if person is None:
+        person = person_create(actor=system, name=name, id_number=number, phone=phone)
+    user = User(username=username, kind=AccountKind.CITIZEN, person=person,
+                real_name_verified_at=clock.now(),
+                phone_enc=crypto.encrypt(phone, context=b"user.phone"))
+    if password_hash:
+        user.password = password_hash
+    else:
+        _check_password(password, user)
+        user.set_password(password)
+    user.save()
+    user.groups.add(Group.objects.get(name="citizen"))
+    _audit_user(Actor.of(user), user, "account.register",
+                reason=f"real-name verified, assurance {verdict.assurance}")
+    return user
+
+
+@dataclass
+class LoginStep:
+    """Outcome of the password step: a challenge to answer, or a refusal to show."""
+
+    challenge: OtpChallenge | None = None
+    error: DomainError | None = None
+
+
+def _refusal(user: User | None) -> DomainError:
+    if user is not None and user.locked_until and user.locked_until > clock.now():
+        return Forbidden("account_locked", "登录失败次数过多，账户已暂时锁定，请稍后再试")
+    return DomainError("bad_credentials", "用户名或密码错误")
+
+
+@transaction.atomic
+def _record_failure(user: User | None, reason: str) -> None:
+    if user is None:
+        return
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.failed_logins += 1
+    fields = ["failed_logins"]
+    if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+        user.locked_until = clock.now() + dt.timedelta(minutes=settings.LOGIN_LOCK_MINUTES)
+        user.failed_logins = 0
+        fields.append("locked_until")
+        _audit_user(Actor.system("sign-in guard"), user, "account.locked", reason=reason)
+    user.save(update_fields=fields)
+    _audit_user(Actor.of(user), user, "account.login_failed", reason=reason)
+
+
+def login_start(*, username: str, password: str, sms: SmsGateway | None = None) -> LoginStep:
+    """Check the password; on success open a one-time-code challenge (SMS for citizens,
+    TOTP for staff). Failures are counted; the account locks after too many."""
+    user = User.objects.filter(username__iexact=username.strip()).first()
+    if user is None or not user.is_active:
+        User().set_password(password)  # same work as a real check: no timing oracle
+        return LoginStep(error=_refusal(None))
+    if user.locked_until and user.locked_until > clock.now():
+        return LoginStep(error=_refusal(user))
+    if not user.check_password(password):
+        _record_failure(user, "wrong password")
+        return LoginStep(error=_refusal(User.objects.get(pk=user.pk)))
+    return LoginStep(challenge=_open_challenge(user, sms=sms))
+
+
+@transaction.atomic
+def _open_challenge(user: User, *, sms: SmsGateway | None) -> OtpChallenge:
+    now = clock.now()
+    challenge = OtpChallenge(user=user, channel=user.otp_channel, created_at=now,
+                             expires_at=now + OTP_TTL)
+    if challenge.channel == OtpChannel.SMS:
+        code = f"{secrets.randbelow(10**6):06d}"
+        challenge.code_hash = crypto.sm3_hex(f"{challenge.public_id}:{code}")
+        phone = user.phone or (user.person.phone if user.person_id else "")
+        if not phone:
+            raise DomainError("no_phone", "账户未登记手机号码，请到窗口办理")
+        challenge.save()
+        (sms or get_port("sms")).send(
+            phone=phone, text=f"【交管】您的登录验证码为{code}，5分钟内有效。请勿告诉他人。"
+        )
+    else:
+        challenge.save()
+    audit_record(actor=Actor.of(user), action="account.otp_sent", object_type="user",
+                 object_ref=str(user.public_id), reason=challenge.channel)
+    return challenge
+
+
+def _code_ok(challenge: OtpChallenge, code: str) -> bool:
+    code = code.strip()
+    if challenge.channel == OtpChannel.SMS:
+        return crypto.constant_time_equal(
+            challenge.code_hash, crypto.sm3_hex(f"{challenge.public_id}:{code}"))
+    secret = challenge.user.totp_secret
+    return bool(secret) and pyotp.TOTP(secret).verify(code, for_time=clock.now(), valid_window=1)
+
+
+def login_verify(*, challenge_id: str, code: str) -> tuple[User | None, DomainError | None]:
+    """Answer the one-time-code challenge. Returns the user on success, else the refusal."""
+    now = clock.now()
+    challenge = (OtpChallenge.objects.select_related("user", "user__person")
+                 .filter(public_id=challenge_id).first())
+    if challenge is None or challenge.used_at or challenge.expires_at < now:
+        return None, DomainError("otp_expired", "验证码已失效，请重新登录", field="code")
+    user = challenge.user
+    if user.locked_until and user.locked_until > now:
+        return None, _refusal(user)
+    if challenge.attempts >= OTP_MAX_ATTEMPTS:
+        return None, DomainError("otp_expired", "验证码已失效，请重新登录", field="code")
+    if not _code_ok(challenge, code):
+        OtpChallenge.objects.filter(pk=challenge.pk).update(attempts=challenge.attempts + 1)
+        _record_failure(user, "wrong one-time code")
+        refusal = _refusal(User.objects.get(pk=user.pk))
+        if refusal.code == "bad_credentials":
+            refusal = DomainError("otp_wrong", "验证码不正确", field="code")
+        return None, refusal
+    _complete_login(challenge)
+    return User.objects.get(pk=user.pk), None
+
+
+@transaction.atomic
+def _complete_login(challenge: OtpChallenge) -> None:
+    OtpChallenge.objects.filter(pk=challenge.pk).update(used_at=clock.now())
+    User.objects.filter(pk=challenge.user_id).update(failed_logins=0, locked_until=None,
+                                                     last_login=clock.now())
+    _audit_user(Actor.of(challenge.user), challenge.user, "account.login",
+                reason=challenge.channel)
+
+
+@transaction.atomic
+def staff_create(
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    roles: list[str],
+    region_scope: str,
+    organisation: Organisation | None = None,
+    first_name: str = "",
+    totp_secret: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """Open a staff account with its roles and scope and a TOTP secret (fresh unless given).
+
+    ``password_hash`` takes an already hashed password instead of ``password`` (accounts
+    provisioned in bulk from an existing directory, and the demo seed)."""
+    username = _check_username(username)
+    unknown = [r for r in roles if r not in ROLE_BY_CODE or r == "citizen"]
+    if unknown or not roles:
+        raise DomainError("invalid_role", f"角色不正确：{', '.join(unknown) or '未选择'}",
+                          field="roles")
+    if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
+        raise DomainError("invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope")
+    kind = ROLE_BY_CODE[roles[0]].kind
+    user = User(username=username, kind=kind, region_scope=region_scope,
+                organisation=organisation, first_name=first_name, is_staff=False)
+    if password_hash:
+        user.password = password_hash
+    else:
+        _check_password(password, user)
+        user.set_password(password)
+    secret = totp_secret or pyotp.random_base32()
+    user.totp_secret_enc = crypto.encrypt(secret, context=b"user.totp")
+    user.save()
+    user.groups.set(Group.objects.filter(name__in=roles))
+    _audit_user(actor, user, "account.staff_create", reason=",".join(roles))
+    return user
+
+
+@transaction.atomic
+def api_client_create(
+    *, actor: Actor, name: str, scopes: list[str], region_scope: str,
+    organisation: Organisation | None = None,
+) -> tuple[ApiClient, str]:
+    """Register a partner system; returns the client and its bearer token (shown once)."""
+    bad = [s for s in scopes if s not in SCOPE_PERMISSIONS]
+    if bad or not scopes:
+        raise DomainError("invalid_scope", f"未知的授权范围：{', '.join(bad) or '未选择'}",
+                          field="scopes")
+    if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
+        raise DomainError("invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope")
+    token = "jg_" + secrets.token_urlsafe(32)
+    client = ApiClient.objects.create(
+        name=name, organisation=organisation, token_hash=crypto.sm3_hex(token),
+        token_prefix=token[:10], scopes=sorted(set(scopes)), region_scope=region_scope,
+        created_at=clock.now(),
+    )
+    audit_record(actor=actor, action="api_client.create", object_type="api_client",
+                 object_ref=str(client.public_id), reason=",".join(client.scopes))
+    return client, token
+
+
+@transaction.atomic
+def api_client_revoke(*, actor: Actor, client: ApiClient, reason: str) -> ApiClient:
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if client.revoked_at is None:
+        client.revoked_at = clock.now()
+        client.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action="api_client.revoke", object_type="api_client",
+                     object_ref=str(client.public_id), reason=reason)
+    return client
+
+
+def api_client_for_token(token: str) -> ApiClient | None:
+    if not token.startswith("jg_") or len(token) > 100:
+        return None
+    client = ApiClient.objects.filter(token_hash=crypto.sm3_hex(token)).first()
+    return client if client is not None and client.revoked_at is None else None

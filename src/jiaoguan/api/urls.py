@@ -1,0 +1,47 @@
+"""The one NinjaAPI at /api/v1/."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from jiaoguan.accounts.api import router as accounts_router
+from jiaoguan.accounts.principal import SCOPE_DESCRIPTIONS
+from jiaoguan.api import problems
+from jiaoguan.api.identifiers import router as identifiers_router
+from jiaoguan.registry.api import router as registry_router
+
+_scopes = "\n".join(f"- `{k}`: {v}" for k, v in SCOPE_DESCRIPTIONS.items())
+
+api = NinjaAPI(
+    title="jiaoguan API",
+    version="1",
+    urls_namespace="api",
+    description=(
+        "交管 jiaoguan: traffic-police vehicle and driver administration.\n\n"
+        "Errors are RFC 9457 `application/problem+json` with `invalid_params` per field. "
+        "Lists are keyset-paginated (`cursor`, `limit` ≤ 100).\n\n"
+        "Authentication: the browser session (CSRF on writes), or a partner bearer token "
+        "(`Authorization: Bearer jg_…`) limited to its scopes and region.\n\n"
+        f"Partner scopes:\n{_scopes}\n"
+    ),
+)
+problems.install(api)
+
+
+class HealthOut(Schema):
+    ok: bool
+    database: str
+
+
+@api.get("/health", response=HealthOut, auth=None, tags=["system"])
+def health(request: HttpRequest) -> HealthOut:
+    with connection.cursor() as cur:
+        cur.execute("SELECT 1")
+    return HealthOut(ok=True, database=connection.vendor)
+
+
+api.add_router("/", identifiers_router)
+api.add_router("/", accounts_router)
+api.add_router("/", registry_router)

@@ -1,0 +1,172 @@
+"""Writing the audit trail. Called by every service inside its own transaction."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from jiaoguan.audit.models import AuditAnchor, AuditEvent, AuditHead
+from jiaoguan.kernel import clock, context
+from jiaoguan.kernel.crypto import canonical_json, digest, sm3_hex
+
+if TYPE_CHECKING:
+    from jiaoguan.accounts.models import User
+
+GENESIS = "0" * 64
+
+
+class AuditOutsideTransaction(RuntimeError):
+    """audit_record must run inside the transaction of the change it records."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts: a user, or the system itself (tasks, seeding)."""
+
+    ref: str
+    label: str
+    role: str = ""
+    outlet_ref: str = ""
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(ref="system", label=label, role="system")
+
+    @classmethod
+    def of(cls, user: User | None) -> Actor:
+        if user is None or not getattr(user, "is_authenticated", False):
+            return cls(ref="anonymous", label="anonymous", role="anonymous")
+        org = getattr(user, "organisation", None)
+        return cls(
+            ref=str(user.public_id),
+            label=user.get_username(),
+            role=user.primary_role(),
+            outlet_ref=str(org.public_id) if org is not None else "",
+        )
+
+
+def ensure_heads() -> None:
+    """Create the chain heads (idempotent). Run after migrate and by the test setup."""
+    existing = set(AuditHead.objects.values_list("partition", flat=True))
+    AuditHead.objects.bulk_create(
+        [
+            AuditHead(partition=p, seq=0, hash=GENESIS)
+            for p in range(settings.AUDIT_PARTITIONS)
+            if p not in existing
+        ]
+    )
+
+
+class _HeldHead:
+    """An on-commit no-op that marks which head the current transaction holds.
+
+    Django empties ``run_on_commit`` on commit and on rollback, so the marker is valid exactly
+    while it is still queued there: in this transaction and no other.
+    """
+
+    def __init__(self, partition: int) -> None:
+        self.partition = partition
+
+    def __call__(self) -> None:
+        return None
+
+
+def _held_partition() -> int | None:
+    marker = getattr(connection, "_jiaoguan_audit_head", None)
+    if marker is not None and any(entry[1] is marker for entry in connection.run_on_commit):
+        return int(marker.partition)
+    return None
+
+
+def _take_head() -> AuditHead:
+    """Lock a chain head for this transaction.
+
+    Reuses the head this transaction already holds; otherwise takes any head that no other
+    transaction holds (SKIP LOCKED), and waits only when every head is busy.
+    """
+    held = _held_partition()
+    if held is not None:
+        return AuditHead.objects.select_for_update().get(partition=held)
+    head = None
+    if connection.features.has_select_for_update_skip_locked:
+        head = AuditHead.objects.select_for_update(skip_locked=True).order_by("?").first()
+    if head is None:
+        partitions = settings.AUDIT_PARTITIONS
+        head = AuditHead.objects.select_for_update().filter(
+            partition=random.randrange(partitions)  # noqa: S311 - load spreading, not security
+        ).first()
+    if head is None:
+        ensure_heads()
+        head = AuditHead.objects.select_for_update().get(partition=0)
+    marker = _HeldHead(head.partition)
+    connection._jiaoguan_audit_head = marker  # type: ignore[attr-defined]
+    transaction.on_commit(marker)
+    return head
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str = "",
+    object_ref: str = "",
+    before: Any = None,
+    after: Any = None,
+    reason: str = "",
+    on_behalf_of_ref: str = "",
+    subject_person_ref: str = "",
+) -> AuditEvent:
+    """Append one audit row to a chain. Must be called inside the change's transaction."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(action)
+    head = _take_head()
+    event = AuditEvent(
+        partition=head.partition,
+        seq=head.seq + 1,
+        created_at=clock.now(),
+        actor_ref=actor.ref,
+        actor_label=actor.label[:150],
+        actor_role=actor.role,
+        on_behalf_of_ref=on_behalf_of_ref,
+        outlet_ref=actor.outlet_ref,
+        action=action,
+        object_type=object_type,
+        object_ref=object_ref,
+        subject_person_ref=subject_person_ref,
+        before_digest=digest(before) if before is not None else "",
+        after_digest=digest(after) if after is not None else "",
+        reason=reason,
+        channel=context.channel.get(),
+        request_id=context.request_id.get(),
+        prev_hash=head.hash,
+    )
+    event.hash = chain_hash(event)
+    event.save(force_insert=True)
+    AuditHead.objects.filter(partition=head.partition).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def chain_hash(event: AuditEvent) -> str:
+    return sm3_hex(canonical_json(event.hashed_fields()))
+
+
+def anchor_hash(created_at: str, heads: dict[str, list[Any]], prev_hash: str) -> str:
+    return sm3_hex(canonical_json({"created_at": created_at, "heads": heads, "prev": prev_hash}))
+
+
+@transaction.atomic
+def audit_anchor_create() -> AuditAnchor:
+    """Fold every chain head into one anchor, chained to the previous anchor."""
+    heads_qs = AuditHead.objects.select_for_update().order_by("partition")
+    heads = {str(h.partition): [h.seq, h.hash] for h in heads_qs}
+    last = AuditAnchor.objects.order_by("-id").first()
+    prev = last.hash if last else GENESIS
+    created = clock.now()
+    anchor = AuditAnchor(created_at=created, heads=heads, prev_hash=prev)
+    anchor.hash = anchor_hash(created.isoformat(), heads, prev)
+    anchor.save(force_insert=True)
+    return anchor

@@ -1,0 +1,213 @@
+"""The ``jiaoguan`` command.
+
+    jiaoguan demo              migrate, seed the demo province, start sandbox + worker + web
+    jiaoguan seed --vehicles N add N vehicles (with owners and plates) for benchmarks
+    jiaoguan sandbox           run the simulated partners (identity platform, SMS gateway)
+    jiaoguan audit verify      walk the audit chains; name the first broken link
+    jiaoguan audit anchor      fold all chain heads into a new anchor
+    jiaoguan openapi [--check] export (or check) docs/openapi.json
+    jiaoguan configdoc [--check] export (or check) docs/configuration.md
+    jiaoguan serve             production web server (granian, WSGI)
+    jiaoguan manage ARGS...    any Django management command
+
+Settings: ``DJANGO_SETTINGS_MODULE`` if set, else the dev/demo settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]  # the checkout (src/jiaoguan/cli.py -> repo)
+
+
+def _setup(default: str = "jiaoguan.conf.settings.dev") -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", default)
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str) -> None:
+    from django.core.management import call_command
+
+    call_command(*args)
+
+
+def cmd_demo(ns: argparse.Namespace) -> int:
+    os.environ.setdefault("JIAOGUAN_SANDBOX_URL", f"http://127.0.0.1:{ns.sandbox_port}")
+    data_dir = Path(os.environ.setdefault("JIAOGUAN_DATA_DIR", str(ROOT / "var")))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    _setup()
+    from django.conf import settings
+
+    from jiaoguan.demo import seed
+    from jiaoguan.registry.models import Person
+    from sandbox.server import make_server
+
+    sandbox = make_server(port=ns.sandbox_port, key=settings.SANDBOX_KEY)
+    sandbox.start_in_thread()
+    print(f"sandbox partners at {sandbox.url}")
+    _manage("migrate", "--verbosity", "0")
+    token = ""
+    if not Person.objects.exists():
+        print("seeding the demo province (江苏, 32)…")
+        t0 = time.monotonic()
+        report = seed.seed_demo(persons=ns.persons, vehicles=ns.vehicles)
+        token = report.partner_token
+        print(f"seeded in {time.monotonic() - t0:.0f} s")
+    else:
+        print("reusing the existing demo data in", settings.DATABASES["default"]["NAME"])
+    logins = seed.demo_logins()
+    url = f"http://127.0.0.1:{ns.port}/"
+    print("\n" + "=" * 72)
+    print(f"jiaoguan demo: {url}")
+    print(f"password for every demo account: {seed.DEMO_PASSWORD}")
+    print("second factor: citizens get an SMS code (the sandbox prints it, and lists it at")
+    print(f"  {sandbox.url}/sms/v1/messages?phone=…); staff use TOTP (the demo sign-in page")
+    print("  shows the current code).")
+    print(f"{'role':<22}{'username':<36}{'2nd factor':<12}scope")
+    for login in logins:
+        print(f"{login.role:<22}{login.username:<36}{login.second_factor:<12}{login.scope}")
+    if token:
+        print(f"partner API token (insurer platform, registry:read, 32): {token}")
+    print("=" * 72 + "\n")
+    if ns.no_server:
+        sandbox.shutdown()
+        return 0
+    worker = subprocess.Popen([sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],  # noqa: S603
+                              env=os.environ.copy())
+    try:
+        _manage("runserver", f"127.0.0.1:{ns.port}", "--noreload")
+    finally:
+        worker.terminate()
+        sandbox.shutdown()
+    return 0
+
+
+def cmd_seed(ns: argparse.Namespace) -> int:
+    _setup()
+    from jiaoguan.demo.seed import bulk_vehicles
+
+    t0 = time.monotonic()
+    n = bulk_vehicles(ns.vehicles, batch=ns.batch)
+    print(f"loaded {n} vehicles in {time.monotonic() - t0:.1f} s")
+    return 0
+
+
+def cmd_sandbox(ns: argparse.Namespace) -> int:
+    from sandbox.server import main as sandbox_main
+
+    return sandbox_main(["--host", ns.host, "--port", str(ns.port)]) or 0
+
+
+def cmd_audit(ns: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management.base import CommandError
+
+    try:
+        _manage("audit", ns.action)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def _export(path: Path, text: str, check: bool) -> int:
+    if check:
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
+        if current != text:
+            print(f"{path} is out of date: run `jiaoguan {path.stem.replace('configuration', 'configdoc')}`",
+                  file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+def openapi_text() -> str:
+    from jiaoguan.api.urls import api
+
+    return json.dumps(api.get_openapi_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def cmd_openapi(ns: argparse.Namespace) -> int:
+    _setup()
+    return _export(ROOT / "docs" / "openapi.json", openapi_text(), ns.check)
+
+
+def cmd_configdoc(ns: argparse.Namespace) -> int:
+    from jiaoguan.conf import env
+
+    return _export(ROOT / "docs" / "configuration.md", env.markdown(), ns.check)
+
+
+def cmd_serve(ns: argparse.Namespace) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiaoguan.conf.settings.base")
+    args = ["granian", "--interface", "wsgi", "--host", ns.host, "--port", str(ns.port),
+            "--workers", str(ns.workers), "--blocking-threads", str(ns.threads),
+            "jiaoguan.conf.wsgi:application"]
+    return subprocess.call(args)  # noqa: S603
+
+
+def cmd_manage(ns: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["jiaoguan manage", *ns.args])
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="jiaoguan", description="交管 jiaoguan platform")
+    sub = p.add_subparsers(dest="command", required=True)
+    d = sub.add_parser("demo", help="bring up the demo on SQLite with seeded data")
+    d.add_argument("--port", type=int, default=8000)
+    d.add_argument("--sandbox-port", type=int, default=8765)
+    d.add_argument("--persons", type=int, default=2000)
+    d.add_argument("--vehicles", type=int, default=2000)
+    d.add_argument("--no-server", action="store_true", help="seed and print logins, then exit")
+    d.set_defaults(func=cmd_demo)
+    s = sub.add_parser("seed", help="load extra vehicles for benchmarks")
+    s.add_argument("--vehicles", type=int, required=True)
+    s.add_argument("--batch", type=int, default=5000)
+    s.set_defaults(func=cmd_seed)
+    sb = sub.add_parser("sandbox", help="run the simulated partner services")
+    sb.add_argument("--host", default="127.0.0.1")
+    sb.add_argument("--port", type=int, default=8765)
+    sb.set_defaults(func=cmd_sandbox)
+    a = sub.add_parser("audit", help="verify or anchor the audit chain")
+    a.add_argument("action", choices=["verify", "anchor"])
+    a.set_defaults(func=cmd_audit)
+    for name, func in (("openapi", cmd_openapi), ("configdoc", cmd_configdoc)):
+        e = sub.add_parser(name, help=f"export docs ({name}); --check compares instead")
+        e.add_argument("--check", action="store_true")
+        e.set_defaults(func=func)
+    sv = sub.add_parser("serve", help="production web server (granian)")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8000)
+    sv.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    sv.add_argument("--threads", type=int, default=2)
+    sv.set_defaults(func=cmd_serve)
+    m = sub.add_parser("manage", help="run a Django management command")
+    m.add_argument("args", nargs=argparse.REMAINDER)
+    m.set_defaults(func=cmd_manage)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    return int(ns.func(ns) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from jiaoguan.api.urls import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("accounts/", include("jiaoguan.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("", include("jiaoguan.web.urls")),
+]

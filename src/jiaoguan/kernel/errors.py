@@ -1,0 +1,113 @@
+"""Domain errors.
+
+Every refusal the system makes is a :class:`DomainError` carrying a stable machine code, a
+human message (translatable), the field it concerns and, where a regulation is the reason,
+the citation. The API turns these into RFC 9457 problem+json; pages show the message beside
+the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: what the API lists under ``invalid_params``."""
+
+    code: str
+    message: str
+    field: str | None = None
+    citation: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"code": self.code, "message": str(self.message)}
+        if self.field is not None:
+            data["name"] = self.field
+        if self.citation is not None:
+            data["citation"] = self.citation
+        return data
+
+
+class DomainError(Exception):
+    """A business refusal. ``status`` is the HTTP status the API answers with."""
+
+    status: int = 422
+    title: str = "Request refused"
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        citation: str | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.field = field
+        self.citation = citation
+        self.problems: list[Problem] = problems or [
+            Problem(code=code, message=message, field=field, citation=citation)
+        ]
+
+
+class InvalidIdentifier(DomainError):
+    """An identifier (ID number, USCC, VIN, plate) failed to parse."""
+
+    title = "Invalid identifier"
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        field: str | None = None,
+        citation: str | None = None,
+        problems: list[Problem] | None = None,
+        kind: str = "",
+    ) -> None:
+        super().__init__(code, message, field=field, citation=citation, problems=problems)
+        self.kind = kind
+
+
+class NotFound(DomainError):
+    """The object does not exist *or the caller may not see it* (never leak existence)."""
+
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(DomainError):
+    status = 403
+    title = "Forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    title = "Conflict"
+
+
+class RateLimited(DomainError):
+    status = 429
+    title = "Too many requests"
+
+
+class PartnerUnavailable(DomainError):
+    """An outside party (identity platform, SMS gateway, ...) did not answer in time."""
+
+    status = 503
+    title = "Partner service unavailable"
+
+
+@dataclass
+class Warning_:
+    """A non-fatal finding (for example: an imported VIN with a wrong check digit)."""
+
+    code: str
+    message: str
+    citation: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

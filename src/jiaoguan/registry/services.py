@@ -1,0 +1,293 @@
+"""Every write to the registry. Each function is one transaction with its audit row and a
+new :class:`RecordVersion`, so the registry keeps its history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model
+
+from jiaoguan.audit.models import AuditEvent
+from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.kernel import clock, crypto
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden
+from jiaoguan.kernel.idnumber import IdNumber
+from jiaoguan.kernel.plates import Plate as PlateNumber
+from jiaoguan.kernel.uscc import USCC
+from jiaoguan.kernel.vin import VIN
+from jiaoguan.registry.constants import IdKind, LicenceTerm, OrganisationKind
+from jiaoguan.registry.models import (
+    DrivingLicence,
+    Organisation,
+    Person,
+    Plate,
+    RecordVersion,
+    Vehicle,
+)
+from jiaoguan.registry.workflow import VEHICLE_TRANSITIONS
+
+_PERMIT_KIND = {"81": IdKind.PERMIT_HK, "82": IdKind.PERMIT_MO, "83": IdKind.PERMIT_TW}
+
+
+def id_number_index(id_number: str) -> str:
+    return crypto.blind_index(id_number, purpose="person.id_number")
+
+
+def phone_index(phone: str) -> str:
+    return crypto.blind_index(phone, purpose="person.phone")
+
+
+def normalise_phone(raw: str) -> str:
+    phone = "".join(ch for ch in raw if ch.isdigit())
+    if len(phone) != 11 or not phone.startswith("1"):
+        raise DomainError("invalid_phone", "手机号码应为以1开头的11位数字", field="phone")
+    return phone
+
+
+def snapshot(obj: Model) -> dict[str, Any]:
+    """A JSON-safe picture of a registry record for history and audit digests.
+    Encrypted identifiers appear only masked."""
+    data: dict[str, Any] = {}
+    for f in obj._meta.concrete_fields:
+        if f.name.endswith("_enc") or f.name.endswith("_index"):
+            continue
+        value = getattr(obj, f.attname)
+        data[f.attname] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else (
+            str(value) if value is not None and not isinstance(value, int | str | bool) else value
+        )
+    if isinstance(obj, Person):
+        data["id_number_masked"] = obj.id_number_masked
+        data["phone_masked"] = obj.phone_masked
+    return data
+
+
+def _keep_version(obj: Model, *, action: str, event: AuditEvent) -> None:
+    RecordVersion.objects.create(
+        object_type=obj._meta.model_name or "",
+        object_ref=obj.public_id,  # type: ignore[attr-defined]
+        version=obj.version,  # type: ignore[attr-defined]
+        changed_at=event.created_at,
+        action=action,
+        snapshot=snapshot(obj),
+        audit_partition=event.partition,
+        audit_seq=event.seq,
+    )
+
+
+def _write(obj: Model, *, actor: Actor, action: str, before: dict[str, Any] | None,
+           reason: str = "", subject_person_ref: str = "") -> AuditEvent:
+    event = audit_record(
+        actor=actor,
+        action=action,
+        object_type=obj._meta.model_name or "",
+        object_ref=str(obj.public_id),  # type: ignore[attr-defined]
+        before=before,
+        after=snapshot(obj),
+        reason=reason,
+        subject_person_ref=subject_person_ref,
+    )
+    _keep_version(obj, action=action, event=event)
+    return event
+
+
+@transaction.atomic
+def person_create(
+    *,
+    actor: Actor,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    address: str = "",
+    residence_region: str | None = None,
+) -> Person:
+    """Register a natural person. The ID number is parsed (GB 11643), encrypted and indexed."""
+    parsed = IdNumber.parse(id_number)
+    number = str(parsed)
+    name = name.strip()
+    if not name or len(name) > 64:
+        raise DomainError("invalid_name", "请填写姓名（不超过64个字）", field="name")
+    index = id_number_index(number)
+    if Person.objects.filter(id_number_index=index).exists():
+        raise Conflict("person_exists", "该身份证明号码已登记", field="id_number")
+    now = clock.now()
+    person = Person(
+        name=name,
+        sex=parsed.sex,
+        birth_date=parsed.birth_date,
+        id_kind=_PERMIT_KIND.get(number[:2], IdKind.RESIDENT),
+        id_number_enc=crypto.encrypt(number, context=b"person.id_number"),
+        id_number_index=index,
+        address=address.strip(),
+        created_at=now,
+        updated_at=now,
+    )
+    if phone:
+        phone = normalise_phone(phone)
+        person.phone_enc = crypto.encrypt(phone, context=b"person.phone")
+        person.phone_index = phone_index(phone)
+    person.set_region(residence_region or parsed.region_code)
+    person.save(force_insert=True)
+    _write(person, actor=actor, action="person.create", before=None,
+           subject_person_ref=str(person.public_id))
+    return person
+
+
+@transaction.atomic
+def person_contact_update(
+    *, actor: Actor, person: Person, phone: str | None = None, address: str | None = None,
+    reason: str = "",
+) -> Person:
+    """Change recorded contact details (R162 Art. 81: report within 30 days)."""
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person)
+    if phone is not None:
+        phone = normalise_phone(phone)
+        person.phone_enc = crypto.encrypt(phone, context=b"person.phone")
+        person.phone_index = phone_index(phone)
+    if address is not None:
+        if len(address.strip()) > 200:
+            raise DomainError("invalid_address", "地址不超过200个字", field="address")
+        person.address = address.strip()
+    person.version += 1
+    person.updated_at = clock.now()
+    person.save()
+    _write(person, actor=actor, action="person.contact_update", before=before, reason=reason,
+           subject_person_ref=str(person.public_id))
+    return person
+
+
+@transaction.atomic
+def organisation_create(
+    *, actor: Actor, uscc: str, name: str, kind: str, region_code: str
+) -> Organisation:
+    parsed = USCC.parse(uscc)
+    if kind not in OrganisationKind.values:
+        raise DomainError("invalid_kind", "机构类型不正确", field="kind")
+    if Organisation.objects.filter(uscc=str(parsed)).exists():
+        raise Conflict("organisation_exists", "该统一社会信用代码已登记", field="uscc")
+    now = clock.now()
+    org = Organisation(uscc=str(parsed), name=name.strip(), kind=kind, created_at=now,
+                       updated_at=now)
+    org.set_region(region_code)
+    org.save(force_insert=True)
+    _write(org, actor=actor, action="organisation.create", before=None)
+    return org
+
+
+@transaction.atomic
+def vehicle_register(
+    *,
+    actor: Actor,
+    vin: str,
+    plate_number: str,
+    owner_person: Person | None = None,
+    owner_organisation: Organisation | None = None,
+    region_code: str,
+    vehicle_class: str,
+    use: str,
+    seats: int,
+    fuel: str,
+    manufacture_date: dt.date,
+    registration_date: dt.date,
+    brand: str = "",
+    model_name: str = "",
+    colour: str = "",
+    imported: bool | None = None,
+) -> Vehicle:
+    """Record a registered vehicle with its plate (the registration business itself, with
+    review and fees, comes with the business engine)."""
+    if (owner_person is None) == (owner_organisation is None):
+        raise DomainError("owner_required", "车辆须有且仅有一个所有人", field="owner")
+    parsed_vin = VIN.parse(vin, imported=imported)
+    parsed_plate = PlateNumber.parse(plate_number)
+    if Vehicle.objects.filter(vin=str(parsed_vin)).exists():
+        raise Conflict("vin_exists", "该车辆识别代号已登记", field="vin")
+    if Plate.objects.filter(number=str(parsed_plate)).exists():
+        raise Conflict("plate_taken", "该号牌号码已被使用", field="plate_number")
+    now = clock.now()
+    plate = Plate.objects.create(number=str(parsed_plate), kind=parsed_plate.kind.value,
+                                 issued_at=now)
+    vehicle = Vehicle(
+        vin=str(parsed_vin), plate=plate, owner_person=owner_person,
+        owner_organisation=owner_organisation, vehicle_class=vehicle_class, use=use,
+        seats=seats, fuel=fuel, manufacture_date=manufacture_date,
+        registration_date=registration_date, brand=brand, model_name=model_name,
+        colour=colour, created_at=now, updated_at=now,
+    )
+    vehicle.set_region(region_code)
+    vehicle.save(force_insert=True)
+    _write(vehicle, actor=actor, action="vehicle.register", before=None,
+           subject_person_ref=str(owner_person.public_id) if owner_person else "")
+    return vehicle
+
+
+@transaction.atomic
+def vehicle_status_change(
+    *, actor: Actor, vehicle: Vehicle, command: str, reason: str, permissions: set[str]
+) -> Vehicle:
+    """Run a named status command through the workflow table (``registry/workflow.py``)."""
+    transition = VEHICLE_TRANSITIONS.get(command)
+    if transition is None:
+        raise DomainError("unknown_command", f"未知操作：{command}", field="command")
+    if transition.permission not in permissions:
+        raise Forbidden("not_permitted", "无权执行此操作")
+    if not reason.strip():
+        raise DomainError("reason_required", "请填写原因", field="reason")
+    locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    if locked.status not in transition.source:
+        raise Conflict(
+            "transition_not_allowed",
+            f"车辆当前状态为“{locked.get_status_display()}”，不能执行该操作",
+            citation=transition.citation,
+        )
+    before = snapshot(locked)
+    locked.status = transition.target
+    locked.version += 1
+    locked.updated_at = clock.now()
+    locked.save(update_fields=["status", "version", "updated_at"])
+    _write(locked, actor=actor, action=f"vehicle.{command}", before=before, reason=reason,
+           subject_person_ref=str(locked.owner_person.public_id) if locked.owner_person else "")
+    return locked
+
+
+@transaction.atomic
+def licence_issue(
+    *,
+    actor: Actor,
+    person: Person,
+    classes: list[str],
+    first_issue_date: dt.date,
+    valid_from: dt.date,
+    term: str,
+    region_code: str,
+    points: int = 0,
+) -> DrivingLicence:
+    """Record a driving licence (the exam and application business comes with its issue).
+    Terms: 6 years, 10 years or permanent (R162 Art. 13)."""
+    if term not in LicenceTerm.values:
+        raise DomainError("invalid_term", "有效期限只能是6年、10年或长期", field="term",
+                          citation="R162 Art. 13")
+    if DrivingLicence.objects.filter(person=person).exists():
+        raise Conflict("licence_exists", "此人已有驾驶证", field="person")
+    years = {LicenceTerm.SIX_YEARS: 6, LicenceTerm.TEN_YEARS: 10}.get(LicenceTerm(term))
+    valid_until = _add_years(valid_from, years) if years else None
+    now = clock.now()
+    licence = DrivingLicence(
+        person=person, classes=" ".join(classes), first_issue_date=first_issue_date,
+        valid_from=valid_from, valid_until=valid_until, term=term, points=points,
+        created_at=now, updated_at=now,
+    )
+    licence.set_region(region_code)
+    licence.save(force_insert=True)
+    _write(licence, actor=actor, action="licence.issue", before=None,
+           subject_person_ref=str(person.public_id))
+    return licence
+
+
+def _add_years(d: dt.date, years: int) -> dt.date:
+    try:
+        return d.replace(year=d.year + years)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year + years, day=28)
