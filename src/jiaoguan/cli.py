@@ -81,8 +81,10 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     if ns.no_server:
         sandbox.shutdown()
         return 0
-    worker = subprocess.Popen([sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],  # noqa: S603
-                              env=os.environ.copy())
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],  # noqa: S603
+        env=os.environ.copy(),
+    )
     try:
         _manage("runserver", f"127.0.0.1:{ns.port}", "--noreload")
     finally:
@@ -123,8 +125,10 @@ def _export(path: Path, text: str, check: bool) -> int:
     if check:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(f"{path} is out of date: run `jiaoguan {path.stem.replace('configuration', 'configdoc')}`",
-                  file=sys.stderr)
+            print(
+                f"{path} is out of date: run `jiaoguan {path.stem.replace('configuration', 'configdoc')}`",
+                file=sys.stderr,
+            )
             return 1
         print(f"{path} is up to date")
         return 0
@@ -153,9 +157,20 @@ def cmd_configdoc(ns: argparse.Namespace) -> int:
 
 def cmd_serve(ns: argparse.Namespace) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "jiaoguan.conf.settings.base")
-    args = ["granian", "--interface", "wsgi", "--host", ns.host, "--port", str(ns.port),
-            "--workers", str(ns.workers), "--blocking-threads", str(ns.threads),
-            "jiaoguan.conf.wsgi:application"]
+    args = [
+        "granian",
+        "--interface",
+        "wsgi",
+        "--host",
+        ns.host,
+        "--port",
+        str(ns.port),
+        "--workers",
+        str(ns.workers),
+        "--blocking-threads",
+        str(ns.threads),
+        "jiaoguan.conf.wsgi:application",
+    ]
     return subprocess.call(args)  # noqa: S603
 
 

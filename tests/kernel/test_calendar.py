@@ -109,7 +109,9 @@ def test_load_from_a_file(tmp_path: Path) -> None:
 
 def test_contradictory_data_refused() -> None:
     with pytest.raises(ValueError):
-        WorkingCalendar.from_data({"2099": {"holidays": ["2099-01-03"], "workdays": ["2099-01-03"]}})
+        WorkingCalendar.from_data(
+            {"2099": {"holidays": ["2099-01-03"], "workdays": ["2099-01-03"]}}
+        )
 
 
 def test_data_counts_match_the_notices(cal: WorkingCalendar) -> None:

@@ -107,9 +107,7 @@ def test_separators_and_case_are_normalised() -> None:
     assert str(Plate.parse("苏A-ＡＢ１２３")) == "苏AAB123"
 
 
-@pytest.mark.parametrize(
-    ("raw", "position"), [("苏AI2345", 3), ("苏A1234O", 7), ("苏A12O45", 5)]
-)
+@pytest.mark.parametrize(("raw", "position"), [("苏AI2345", 3), ("苏A1234O", 7), ("苏A12O45", 5)])
 def test_i_and_o_are_refused_in_the_serial(raw: str, position: int) -> None:
     with pytest.raises(InvalidIdentifier) as exc:
         Plate.parse(raw)

@@ -9,8 +9,8 @@ from hypothesis import strategies as st
 from jiaoguan.kernel.errors import InvalidIdentifier
 from jiaoguan.kernel.uscc import (
     CHARSET,
-    WEIGHTS,
     USCC,
+    WEIGHTS,
     check_character,
     org_code_check_character,
 )

@@ -24,10 +24,21 @@ class MeOut(Schema):
 def me(request: HttpRequest) -> MeOut:
     who = principal(request)
     if who.kind == "partner":
-        return MeOut(id=who.public_id, kind="partner", name=who.name, roles=["partner_system"],
-                     region_scope=who.region_scope, real_name_verified=False, scopes=who.scopes)
+        return MeOut(
+            id=who.public_id,
+            kind="partner",
+            name=who.name,
+            roles=["partner_system"],
+            region_scope=who.region_scope,
+            real_name_verified=False,
+            scopes=who.scopes,
+        )
     return MeOut(
-        id=who.public_id, kind=who.kind, name=who.get_full_name() or who.get_username(),
-        roles=who.role_codes(), region_scope=who.region_scope,
-        real_name_verified=who.real_name_verified_at is not None, scopes=[],
+        id=who.public_id,
+        kind=who.kind,
+        name=who.get_full_name() or who.get_username(),
+        roles=who.role_codes(),
+        region_scope=who.region_scope,
+        real_name_verified=who.real_name_verified_at is not None,
+        scopes=[],
     )

@@ -15,14 +15,19 @@ class User(AbstractUser):
     organisation (outlet, station, exam site) they work for."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    kind = models.CharField(max_length=16, choices=AccountKind.choices,
-                            default=AccountKind.CITIZEN)
-    person = models.OneToOneField("registry.Person", null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="account")
+    kind = models.CharField(max_length=16, choices=AccountKind.choices, default=AccountKind.CITIZEN)
+    person = models.OneToOneField(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+    )
     real_name_verified_at = models.DateTimeField(null=True, blank=True)
     region_scope = models.CharField(max_length=6, blank=True)
-    organisation = models.ForeignKey("registry.Organisation", null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="staff")
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
     phone_enc = models.BinaryField(null=True, blank=True)
     totp_secret_enc = models.BinaryField(null=True, blank=True)
     failed_logins = models.PositiveSmallIntegerField(default=0)
@@ -78,8 +83,9 @@ class ApiClient(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=120)
-    organisation = models.ForeignKey("registry.Organisation", null=True, blank=True,
-                                     on_delete=models.PROTECT)
+    organisation = models.ForeignKey(
+        "registry.Organisation", null=True, blank=True, on_delete=models.PROTECT
+    )
     token_hash = models.CharField(max_length=64, unique=True)  # SM3 of the token
     token_prefix = models.CharField(max_length=12)
     scopes = models.JSONField(default=list)

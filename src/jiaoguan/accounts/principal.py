@@ -17,8 +17,11 @@ class Principal(Protocol):
 
 # Partner API scopes and the permissions each one grants (documented in the OpenAPI file).
 SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
-    "registry:read": ("registry.view_vehicle", "registry.view_drivinglicence",
-                      "registry.search_registry"),
+    "registry:read": (
+        "registry.view_vehicle",
+        "registry.view_drivinglicence",
+        "registry.search_registry",
+    ),
     "persons:read": ("registry.view_person",),
 }
 SCOPE_DESCRIPTIONS: dict[str, str] = {

@@ -12,8 +12,12 @@ from django.contrib.auth.models import Group, Permission
 
 from jiaoguan.accounts.constants import AccountKind
 
-_REGISTRY_READ = ("registry.view_vehicle", "registry.view_person", "registry.view_drivinglicence",
-                  "registry.search_registry")
+_REGISTRY_READ = (
+    "registry.view_vehicle",
+    "registry.view_person",
+    "registry.view_drivinglicence",
+    "registry.search_registry",
+)
 
 
 @dataclass(frozen=True)
@@ -28,27 +32,52 @@ class Role:
 ROLES: tuple[Role, ...] = (
     Role("citizen", "群众", "Citizen", AccountKind.CITIZEN),
     Role("counter_clerk", "窗口民警/辅警", "Counter clerk", AccountKind.STAFF, _REGISTRY_READ),
-    Role("reviewer", "审核员", "Reviewer", AccountKind.STAFF,
-         (*_REGISTRY_READ, "registry.view_full_identifiers")),
+    Role(
+        "reviewer",
+        "审核员",
+        "Reviewer",
+        AccountKind.STAFF,
+        (*_REGISTRY_READ, "registry.view_full_identifiers"),
+    ),
     Role("county_clerk", "县级车管所", "County office clerk", AccountKind.STAFF, _REGISTRY_READ),
-    Role("township_clerk", "乡镇服务站", "Township point clerk", AccountKind.STAFF,
-         _REGISTRY_READ),
+    Role("township_clerk", "乡镇服务站", "Township point clerk", AccountKind.STAFF, _REGISTRY_READ),
     Role("outlet_dealer", "汽车销售企业代办", "Outlet agent (car dealer)", AccountKind.STAFF),
     Role("outlet_used_car", "二手车市场代办", "Outlet agent (used-car market)", AccountKind.STAFF),
     Role("outlet_insurer", "保险公司代办", "Outlet agent (insurer)", AccountKind.STAFF),
     Role("outlet_post", "邮政网点代办", "Outlet agent (post office)", AccountKind.STAFF),
     Role("inspection_station", "机动车检验机构", "Inspection station", AccountKind.STAFF),
     Role("exam_site", "考场", "Exam site", AccountKind.STAFF),
-    Role("police_officer", "交通民警", "Police officer", AccountKind.STAFF,
-         (*_REGISTRY_READ, "registry.change_vehicle_status")),
+    Role(
+        "police_officer",
+        "交通民警",
+        "Police officer",
+        AccountKind.STAFF,
+        (*_REGISTRY_READ, "registry.change_vehicle_status"),
+    ),
     Role("accident_assistant", "事故协理员", "Rural accident assistant", AccountKind.STAFF),
     Role("insurer_adjuster", "保险理赔员", "Insurer adjuster", AccountKind.STAFF),
     Role("partner_system", "合作方系统", "Partner system", AccountKind.PARTNER),
-    Role("supervisor", "监管人员", "Supervisor", AccountKind.STAFF,
-         (*_REGISTRY_READ, "audit.view_auditevent", "audit.verify_chain")),
-    Role("administrator", "系统管理员", "Administrator", AccountKind.STAFF,
-         (*_REGISTRY_READ, "registry.view_full_identifiers", "registry.change_vehicle_status",
-          "audit.view_auditevent", "audit.verify_chain", "accounts.manage_api_clients")),
+    Role(
+        "supervisor",
+        "监管人员",
+        "Supervisor",
+        AccountKind.STAFF,
+        (*_REGISTRY_READ, "audit.view_auditevent", "audit.verify_chain"),
+    ),
+    Role(
+        "administrator",
+        "系统管理员",
+        "Administrator",
+        AccountKind.STAFF,
+        (
+            *_REGISTRY_READ,
+            "registry.view_full_identifiers",
+            "registry.change_vehicle_status",
+            "audit.view_auditevent",
+            "audit.verify_chain",
+            "accounts.manage_api_clients",
+        ),
+    ),
 )
 ROLE_BY_CODE = {r.code: r for r in ROLES}
 

@@ -31,9 +31,14 @@ OTP_MAX_ATTEMPTS = 5
 
 
 def _audit_user(actor: Actor, user: User, action: str, reason: str = "") -> None:
-    audit_record(actor=actor, action=action, object_type="user", object_ref=str(user.public_id),
-                 reason=reason,
-                 subject_person_ref=str(user.person.public_id) if user.person_id else "")
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="user",
+        object_ref=str(user.public_id),
+        reason=reason,
+        subject_person_ref=str(user.person.public_id) if user.person_id else "",
+    )
 
 
 def _check_username(username: str) -> str:
@@ -80,17 +85,24 @@ def citizen_register(
             "no_such_person": "身份认证平台查无此人",
             "deceased": "该身份证明号码不能办理业务",
         }
-        raise DomainError(f"identity_{verdict.reason}",
-                          messages.get(verdict.reason, "实名认证未通过"), field="id_number")
+        raise DomainError(
+            f"identity_{verdict.reason}",
+            messages.get(verdict.reason, "实名认证未通过"),
+            field="id_number",
+        )
     person = Person.objects.filter(id_number_index=id_number_index(number)).first()
     if person is not None and hasattr(person, "account"):
         raise Conflict("person_has_account", "该身份证明号码已开通账户", field="id_number")
     system = Actor.system("real-name registration")
     if person is None:
         person = person_create(actor=system, name=name, id_number=number, phone=phone)
-    user = User(username=username, kind=AccountKind.CITIZEN, person=person,
-                real_name_verified_at=clock.now(),
-                phone_enc=crypto.encrypt(phone, context=b"user.phone"))
+    user = User(
+        username=username,
+        kind=AccountKind.CITIZEN,
+        person=person,
+        real_name_verified_at=clock.now(),
+        phone_enc=crypto.encrypt(phone, context=b"user.phone"),
+    )
     if password_hash:
         user.password = password_hash
     else:
@@ -98,8 +110,12 @@ def citizen_register(
         user.set_password(password)
     user.save()
     user.groups.add(Group.objects.get(name="citizen"))
-    _audit_user(Actor.of(user), user, "account.register",
-                reason=f"real-name verified, assurance {verdict.assurance}")
+    _audit_user(
+        Actor.of(user),
+        user,
+        "account.register",
+        reason=f"real-name verified, assurance {verdict.assurance}",
+    )
     return user
 
 
@@ -151,8 +167,9 @@ def login_start(*, username: str, password: str, sms: SmsGateway | None = None) 
 @transaction.atomic
 def _open_challenge(user: User, *, sms: SmsGateway | None) -> OtpChallenge:
     now = clock.now()
-    challenge = OtpChallenge(user=user, channel=user.otp_channel, created_at=now,
-                             expires_at=now + OTP_TTL)
+    challenge = OtpChallenge(
+        user=user, channel=user.otp_channel, created_at=now, expires_at=now + OTP_TTL
+    )
     if challenge.channel == OtpChannel.SMS:
         code = f"{secrets.randbelow(10**6):06d}"
         challenge.code_hash = crypto.sm3_hex(f"{challenge.public_id}:{code}")
@@ -165,8 +182,13 @@ def _open_challenge(user: User, *, sms: SmsGateway | None) -> OtpChallenge:
         )
     else:
         challenge.save()
-    audit_record(actor=Actor.of(user), action="account.otp_sent", object_type="user",
-                 object_ref=str(user.public_id), reason=challenge.channel)
+    audit_record(
+        actor=Actor.of(user),
+        action="account.otp_sent",
+        object_type="user",
+        object_ref=str(user.public_id),
+        reason=challenge.channel,
+    )
     return challenge
 
 
@@ -174,7 +196,8 @@ def _code_ok(challenge: OtpChallenge, code: str) -> bool:
     code = code.strip()
     if challenge.channel == OtpChannel.SMS:
         return crypto.constant_time_equal(
-            challenge.code_hash, crypto.sm3_hex(f"{challenge.public_id}:{code}"))
+            challenge.code_hash, crypto.sm3_hex(f"{challenge.public_id}:{code}")
+        )
     secret = challenge.user.totp_secret
     return bool(secret) and pyotp.TOTP(secret).verify(code, for_time=clock.now(), valid_window=1)
 
@@ -182,8 +205,11 @@ def _code_ok(challenge: OtpChallenge, code: str) -> bool:
 def login_verify(*, challenge_id: str, code: str) -> tuple[User | None, DomainError | None]:
     """Answer the one-time-code challenge. Returns the user on success, else the refusal."""
     now = clock.now()
-    challenge = (OtpChallenge.objects.select_related("user", "user__person")
-                 .filter(public_id=challenge_id).first())
+    challenge = (
+        OtpChallenge.objects.select_related("user", "user__person")
+        .filter(public_id=challenge_id)
+        .first()
+    )
     if challenge is None or challenge.used_at or challenge.expires_at < now:
         return None, DomainError("otp_expired", "验证码已失效，请重新登录", field="code")
     user = challenge.user
@@ -205,10 +231,10 @@ def login_verify(*, challenge_id: str, code: str) -> tuple[User | None, DomainEr
 @transaction.atomic
 def _complete_login(challenge: OtpChallenge) -> None:
     OtpChallenge.objects.filter(pk=challenge.pk).update(used_at=clock.now())
-    User.objects.filter(pk=challenge.user_id).update(failed_logins=0, locked_until=None,
-                                                     last_login=clock.now())
-    _audit_user(Actor.of(challenge.user), challenge.user, "account.login",
-                reason=challenge.channel)
+    User.objects.filter(pk=challenge.user_id).update(
+        failed_logins=0, locked_until=None, last_login=clock.now()
+    )
+    _audit_user(Actor.of(challenge.user), challenge.user, "account.login", reason=challenge.channel)
 
 
 @transaction.atomic
@@ -231,13 +257,22 @@ def staff_create(
     username = _check_username(username)
     unknown = [r for r in roles if r not in ROLE_BY_CODE or r == "citizen"]
     if unknown or not roles:
-        raise DomainError("invalid_role", f"角色不正确：{', '.join(unknown) or '未选择'}",
-                          field="roles")
+        raise DomainError(
+            "invalid_role", f"角色不正确：{', '.join(unknown) or '未选择'}", field="roles"
+        )
     if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
-        raise DomainError("invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope")
+        raise DomainError(
+            "invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope"
+        )
     kind = ROLE_BY_CODE[roles[0]].kind
-    user = User(username=username, kind=kind, region_scope=region_scope,
-                organisation=organisation, first_name=first_name, is_staff=False)
+    user = User(
+        username=username,
+        kind=kind,
+        region_scope=region_scope,
+        organisation=organisation,
+        first_name=first_name,
+        is_staff=False,
+    )
     if password_hash:
         user.password = password_hash
     else:
@@ -253,24 +288,40 @@ def staff_create(
 
 @transaction.atomic
 def api_client_create(
-    *, actor: Actor, name: str, scopes: list[str], region_scope: str,
+    *,
+    actor: Actor,
+    name: str,
+    scopes: list[str],
+    region_scope: str,
     organisation: Organisation | None = None,
 ) -> tuple[ApiClient, str]:
     """Register a partner system; returns the client and its bearer token (shown once)."""
     bad = [s for s in scopes if s not in SCOPE_PERMISSIONS]
     if bad or not scopes:
-        raise DomainError("invalid_scope", f"未知的授权范围：{', '.join(bad) or '未选择'}",
-                          field="scopes")
+        raise DomainError(
+            "invalid_scope", f"未知的授权范围：{', '.join(bad) or '未选择'}", field="scopes"
+        )
     if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
-        raise DomainError("invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope")
+        raise DomainError(
+            "invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope"
+        )
     token = "jg_" + secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
-        name=name, organisation=organisation, token_hash=crypto.sm3_hex(token),
-        token_prefix=token[:10], scopes=sorted(set(scopes)), region_scope=region_scope,
+        name=name,
+        organisation=organisation,
+        token_hash=crypto.sm3_hex(token),
+        token_prefix=token[:10],
+        scopes=sorted(set(scopes)),
+        region_scope=region_scope,
         created_at=clock.now(),
     )
-    audit_record(actor=actor, action="api_client.create", object_type="api_client",
-                 object_ref=str(client.public_id), reason=",".join(client.scopes))
+    audit_record(
+        actor=actor,
+        action="api_client.create",
+        object_type="api_client",
+        object_ref=str(client.public_id),
+        reason=",".join(client.scopes),
+    )
     return client, token
 
 
@@ -280,8 +331,13 @@ def api_client_revoke(*, actor: Actor, client: ApiClient, reason: str) -> ApiCli
     if client.revoked_at is None:
         client.revoked_at = clock.now()
         client.save(update_fields=["revoked_at"])
-        audit_record(actor=actor, action="api_client.revoke", object_type="api_client",
-                     object_ref=str(client.public_id), reason=reason)
+        audit_record(
+            actor=actor,
+            action="api_client.revoke",
+            object_type="api_client",
+            object_ref=str(client.public_id),
+            reason=reason,
+        )
     return client
 
 

@@ -26,8 +26,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            step = services.login_start(username=form.cleaned_data["username"],
-                                        password=form.cleaned_data["password"])
+            step = services.login_start(
+                username=form.cleaned_data["username"], password=form.cleaned_data["password"]
+            )
         except DomainError as exc:  # SMS gateway down, no phone on record
             _show_error(form, exc)
         else:
@@ -42,14 +43,18 @@ def login_view(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def otp_view(request: HttpRequest) -> HttpResponse:
     challenge_id = request.session.get(_SESSION_KEY)
-    challenge = OtpChallenge.objects.select_related("user").filter(public_id=challenge_id).first() \
-        if challenge_id else None
+    challenge = (
+        OtpChallenge.objects.select_related("user").filter(public_id=challenge_id).first()
+        if challenge_id
+        else None
+    )
     if challenge is None:
         return redirect("accounts:login")
     form = OtpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user, error = services.login_verify(challenge_id=str(challenge.public_id),
-                                            code=form.cleaned_data["code"])
+        user, error = services.login_verify(
+            challenge_id=str(challenge.public_id), code=form.cleaned_data["code"]
+        )
         if user is not None:
             request.session.pop(_SESSION_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -57,11 +62,22 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if error is not None:
             _show_error(form, error)
     hint = ""
-    if settings.DEMO_SHOW_OTP and challenge.channel == OtpChannel.TOTP and challenge.user.totp_secret:
+    if (
+        settings.DEMO_SHOW_OTP
+        and challenge.channel == OtpChannel.TOTP
+        and challenge.user.totp_secret
+    ):
         hint = pyotp.TOTP(challenge.user.totp_secret).now()
-    return render(request, "accounts/otp.html",
-                  {"form": form, "channel": challenge.channel, "demo_hint": hint,
-                   "sandbox_url": settings.SANDBOX_URL if settings.DEMO_SHOW_OTP else ""})
+    return render(
+        request,
+        "accounts/otp.html",
+        {
+            "form": form,
+            "channel": challenge.channel,
+            "demo_hint": hint,
+            "sandbox_url": settings.SANDBOX_URL if settings.DEMO_SHOW_OTP else "",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

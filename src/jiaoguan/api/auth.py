@@ -48,7 +48,10 @@ def principal(request: HttpRequest) -> Any:
 def actor(request: HttpRequest) -> Actor:
     caller = principal(request)
     if getattr(caller, "kind", "") == "partner":
-        return Actor(ref=str(caller.public_id), label=caller.name, role="partner_system",
-                     outlet_ref=str(caller.organisation.public_id) if caller.organisation_id
-                     else "")
+        return Actor(
+            ref=str(caller.public_id),
+            label=caller.name,
+            role="partner_system",
+            outlet_ref=str(caller.organisation.public_id) if caller.organisation_id else "",
+        )
     return Actor.of(caller)

@@ -31,9 +31,18 @@ class DecodedOut(Schema):
     problems: list[ProblemOut]
 
 
-@router.get("/identifiers/{kind}/{value}", response=DecodedOut, auth=None,
-            summary="Check and decode an ID number, USCC, VIN or plate number")
+@router.get(
+    "/identifiers/{kind}/{value}",
+    response=DecodedOut,
+    auth=None,
+    summary="Check and decode an ID number, USCC, VIN or plate number",
+)
 def decode_identifier(request: HttpRequest, kind: Kind, value: str) -> DecodedOut:
     result = decode(kind, value)
-    return DecodedOut(kind=kind, valid=result.valid, normalized=result.normalized,
-                      fields=result.fields, problems=[ProblemOut(**p) for p in result.problems])
+    return DecodedOut(
+        kind=kind,
+        valid=result.valid,
+        normalized=result.normalized,
+        fields=result.fields,
+        problems=[ProblemOut(**p) for p in result.problems],
+    )

@@ -16,9 +16,15 @@ logger = logging.getLogger("jiaoguan.api")
 CONTENT_TYPE = "application/problem+json"
 
 
-def problem(status: int, title: str, *, code: str, detail: str = "",
-            invalid_params: list[dict[str, Any]] | None = None,
-            extra: dict[str, Any] | None = None) -> JsonResponse:
+def problem(
+    status: int,
+    title: str,
+    *,
+    code: str,
+    detail: str = "",
+    invalid_params: list[dict[str, Any]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JsonResponse:
     body: dict[str, Any] = {
         "type": f"https://jiaoguan.example/problems/{code}",
         "title": title,
@@ -32,16 +38,26 @@ def problem(status: int, title: str, *, code: str, detail: str = "",
         body["request_id"] = rid
     if extra:
         body.update(extra)
-    return JsonResponse(body, status=status, content_type=CONTENT_TYPE,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        body, status=status, content_type=CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     params = [p.as_dict() for p in exc.problems if p.field]
-    extra = {"citations": sorted({p.citation for p in exc.problems if p.citation})} if any(
-        p.citation for p in exc.problems) else None
-    return problem(exc.status, exc.title, code=exc.code, detail=str(exc.message),
-                   invalid_params=params or None, extra=extra)
+    extra = (
+        {"citations": sorted({p.citation for p in exc.problems if p.citation})}
+        if any(p.citation for p in exc.problems)
+        else None
+    )
+    return problem(
+        exc.status,
+        exc.title,
+        code=exc.code,
+        detail=str(exc.message),
+        invalid_params=params or None,
+        extra=extra,
+    )
 
 
 def _loc_name(loc: list[Any]) -> str:
@@ -52,23 +68,35 @@ def _loc_name(loc: list[Any]) -> str:
 
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     params = [
-        {"name": _loc_name(list(err.get("loc", []))), "code": str(err.get("type", "invalid")),
-         "message": str(err.get("msg", "invalid"))}
+        {
+            "name": _loc_name(list(err.get("loc", []))),
+            "code": str(err.get("type", "invalid")),
+            "message": str(err.get("msg", "invalid")),
+        }
         for err in exc.errors
     ]
-    return problem(422, "Invalid request", code="validation_error",
-                   detail="请求参数不正确 / The request has invalid parameters",
-                   invalid_params=params)
+    return problem(
+        422,
+        "Invalid request",
+        code="validation_error",
+        detail="请求参数不正确 / The request has invalid parameters",
+        invalid_params=params,
+    )
 
 
 def on_auth_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return problem(401, "Unauthorized", code="unauthorized",
-                   detail="请先登录或提供有效的访问令牌 / Sign in or present a valid token")
+    return problem(
+        401,
+        "Unauthorized",
+        code="unauthorized",
+        detail="请先登录或提供有效的访问令牌 / Sign in or present a valid token",
+    )
 
 
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return problem(exc.status_code, str(exc.message), code=f"http_{exc.status_code}",
-                   detail=str(exc.message))
+    return problem(
+        exc.status_code, str(exc.message), code=f"http_{exc.status_code}", detail=str(exc.message)
+    )
 
 
 def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -77,8 +105,12 @@ def on_404(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled API error", exc_info=exc)
-    return problem(500, "Internal error", code="internal_error",
-                   detail="系统内部错误，请稍后再试 / Internal error")
+    return problem(
+        500,
+        "Internal error",
+        code="internal_error",
+        detail="系统内部错误，请稍后再试 / Internal error",
+    )
 
 
 def install(api: Any) -> None:

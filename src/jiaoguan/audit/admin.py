@@ -19,8 +19,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "partition", "seq", "actor_label", "action", "object_type",
-                    "object_ref", "channel")
+    list_display = (
+        "created_at",
+        "partition",
+        "seq",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_ref",
+        "channel",
+    )
     list_filter = ("action", "channel")
     search_fields = ("object_ref", "actor_label", "request_id")
     show_full_result_count = False

@@ -18,7 +18,11 @@ class Break:
     anchor_id: int | None = None
 
     def __str__(self) -> str:
-        where = f"anchor {self.anchor_id}" if self.anchor_id else f"partition {self.partition} seq {self.seq}"
+        where = (
+            f"anchor {self.anchor_id}"
+            if self.anchor_id
+            else f"partition {self.partition} seq {self.seq}"
+        )
         return f"{where}: {self.reason}"
 
 
@@ -69,8 +73,12 @@ def audit_verify(*, stop_at_first: bool = True) -> VerifyResult:
             expected_seq, prev = event.seq + 1, event.hash
         if head.seq != expected_seq - 1 or head.hash != prev:
             result.breaks.append(
-                Break(head.partition, expected_seq, f"chain head is at {head.seq} but the last "
-                      f"row is {expected_seq - 1} (rows deleted at the end)")
+                Break(
+                    head.partition,
+                    expected_seq,
+                    f"chain head is at {head.seq} but the last "
+                    f"row is {expected_seq - 1} (rows deleted at the end)",
+                )
             )
             if stop_at_first:
                 return result
@@ -80,7 +88,10 @@ def audit_verify(*, stop_at_first: bool = True) -> VerifyResult:
         reason = None
         if anchor.prev_hash != prev_anchor:
             reason = "anchor chain link broken"
-        elif anchor_hash(anchor.created_at.isoformat(), anchor.heads, anchor.prev_hash) != anchor.hash:
+        elif (
+            anchor_hash(anchor.created_at.isoformat(), anchor.heads, anchor.prev_hash)
+            != anchor.hash
+        ):
             reason = "anchor content does not match its hash"
         else:
             for p, (seq, h) in anchor.heads.items():

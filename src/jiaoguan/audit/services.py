@@ -96,9 +96,13 @@ def _take_head() -> AuditHead:
         head = AuditHead.objects.select_for_update(skip_locked=True).order_by("?").first()
     if head is None:
         partitions = settings.AUDIT_PARTITIONS
-        head = AuditHead.objects.select_for_update().filter(
-            partition=random.randrange(partitions)  # noqa: S311 - load spreading, not security
-        ).first()
+        head = (
+            AuditHead.objects.select_for_update()
+            .filter(
+                partition=random.randrange(partitions)  # noqa: S311 - load spreading, not security
+            )
+            .first()
+        )
     if head is None:
         ensure_heads()
         head = AuditHead.objects.select_for_update().get(partition=0)

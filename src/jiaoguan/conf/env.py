@@ -26,38 +26,79 @@ class Var:
 
 
 VARIABLES: tuple[Var, ...] = (
-    Var("DJANGO_SETTINGS_MODULE", "Settings module: `jiaoguan.conf.settings.base` (production), "
-        "`.dev` (demo) or `.test`.", "jiaoguan.conf.settings.base"),
-    Var("DATABASE_URL", "Database. `sqlite:///path.db` (WAL mode) or `postgres://user@host:5432/db`. "
-        "Default: SQLite file `jiaoguan.sqlite3` in `JIAOGUAN_DATA_DIR`.", None,
-        example="postgres://jiaoguan@127.0.0.1:5432/jiaoguan"),
+    Var(
+        "DJANGO_SETTINGS_MODULE",
+        "Settings module: `jiaoguan.conf.settings.base` (production), `.dev` (demo) or `.test`.",
+        "jiaoguan.conf.settings.base",
+    ),
+    Var(
+        "DATABASE_URL",
+        "Database. `sqlite:///path.db` (WAL mode) or `postgres://user@host:5432/db`. "
+        "Default: SQLite file `jiaoguan.sqlite3` in `JIAOGUAN_DATA_DIR`.",
+        None,
+        example="postgres://jiaoguan@127.0.0.1:5432/jiaoguan",
+    ),
     Var("JIAOGUAN_DATA_DIR", "Folder for the SQLite database and generated files.", "./var"),
     Var("SECRET_KEY", "Django secret key (sessions, CSRF, signed values).", None, secret=True),
-    Var("JIAOGUAN_FIELD_KEY", "Base64 of the 16-byte SM4 key that encrypts personal data at rest "
-        "(ID and phone numbers).", None, secret=True),
-    Var("JIAOGUAN_INDEX_KEY", "Base64 of the key for the keyed blind index (HMAC-SM3) used to find "
-        "encrypted identifiers.", None, secret=True),
+    Var(
+        "JIAOGUAN_FIELD_KEY",
+        "Base64 of the 16-byte SM4 key that encrypts personal data at rest (ID and phone numbers).",
+        None,
+        secret=True,
+    ),
+    Var(
+        "JIAOGUAN_INDEX_KEY",
+        "Base64 of the key for the keyed blind index (HMAC-SM3) used to find "
+        "encrypted identifiers.",
+        None,
+        secret=True,
+    ),
     Var("DEBUG", "`1` turns Django debug mode on. Never in production.", "0"),
     Var("ALLOWED_HOSTS", "Comma-separated host names the site answers to.", "localhost,127.0.0.1"),
     Var("CSRF_TRUSTED_ORIGINS", "Comma-separated origins trusted for CSRF (behind a proxy).", ""),
-    Var("REDIS_URL", "Redis for the cache and rate limits; local memory when unset.", None,
-        example="redis://127.0.0.1:6379/0"),
-    Var("JIAOGUAN_SANDBOX_URL", "Base URL of the partner sandbox (identity platform, SMS gateway) "
-        "used by the HTTP adapters.", "http://127.0.0.1:8765"),
-    Var("JIAOGUAN_SANDBOX_KEY", "API key jiaoguan presents to the partner sandbox.",
-        "sandbox-dev-key"),
+    Var(
+        "REDIS_URL",
+        "Redis for the cache and rate limits; local memory when unset.",
+        None,
+        example="redis://127.0.0.1:6379/0",
+    ),
+    Var(
+        "JIAOGUAN_SANDBOX_URL",
+        "Base URL of the partner sandbox (identity platform, SMS gateway) "
+        "used by the HTTP adapters.",
+        "http://127.0.0.1:8765",
+    ),
+    Var(
+        "JIAOGUAN_SANDBOX_KEY",
+        "API key jiaoguan presents to the partner sandbox.",
+        "sandbox-dev-key",
+    ),
     Var("JIAOGUAN_PARTNER_TIMEOUT", "Seconds to wait for an outside party before giving up.", "5"),
-    Var("JIAOGUAN_AUDIT_PARTITIONS", "Number of parallel audit chains (see docs/architecture.md).",
-        "16"),
+    Var(
+        "JIAOGUAN_AUDIT_PARTITIONS",
+        "Number of parallel audit chains (see docs/architecture.md).",
+        "16",
+    ),
     Var("JIAOGUAN_LOGIN_MAX_FAILURES", "Failed sign-in attempts before an account is locked.", "5"),
     Var("JIAOGUAN_LOGIN_LOCK_MINUTES", "How long a locked account stays locked.", "15"),
-    Var("JIAOGUAN_DEMO_SHOW_OTP", "`1` shows the current one-time code on the sign-in page "
-        "(demo only, refused unless DEBUG is on).", "0"),
-    Var("JIAOGUAN_REQUIRE_POSTGRES", "`1` makes `make test` fail instead of skipping the "
-        "PostgreSQL pass when PostgreSQL is not reachable (CI sets it).", "0"),
+    Var(
+        "JIAOGUAN_DEMO_SHOW_OTP",
+        "`1` shows the current one-time code on the sign-in page "
+        "(demo only, refused unless DEBUG is on).",
+        "0",
+    ),
+    Var(
+        "JIAOGUAN_REQUIRE_POSTGRES",
+        "`1` makes `make test` fail instead of skipping the "
+        "PostgreSQL pass when PostgreSQL is not reachable (CI sets it).",
+        "0",
+    ),
     Var("JIAOGUAN_TEST_DB", "Database of one test pass: `sqlite` or `postgres`.", "sqlite"),
-    Var("JIAOGUAN_TEST_DATABASE_URL", "PostgreSQL server the test suite uses when reachable.",
-        "postgres://postgres@127.0.0.1:5432/postgres"),
+    Var(
+        "JIAOGUAN_TEST_DATABASE_URL",
+        "PostgreSQL server the test suite uses when reachable.",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    ),
 )
 
 _BY_NAME = {v.name: v for v in VARIABLES}

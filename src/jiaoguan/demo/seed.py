@@ -43,9 +43,18 @@ PROVINCE = "32"
 DEMO_PASSWORD = "jiaoguan-demo-2018"
 SERIAL_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O (GA 36-2018; DOMAIN.md §3.1)
 WMIS = ("LSV", "LFV", "LGB", "LBV", "LVS", "LHG", "LSG", "LGW", "LNB", "LRW")
-BRANDS = (("大众", "朗逸"), ("一汽-大众", "速腾"), ("东风日产", "轩逸"), ("华晨宝马", "3系"),
-          ("长安福特", "福克斯"), ("广汽本田", "雅阁"), ("上汽通用", "英朗"), ("长城", "哈弗H6"),
-          ("比亚迪", "秦PLUS"), ("特斯拉", "Model 3"))
+BRANDS = (
+    ("大众", "朗逸"),
+    ("一汽-大众", "速腾"),
+    ("东风日产", "轩逸"),
+    ("华晨宝马", "3系"),
+    ("长安福特", "福克斯"),
+    ("广汽本田", "雅阁"),
+    ("上汽通用", "英朗"),
+    ("长城", "哈弗H6"),
+    ("比亚迪", "秦PLUS"),
+    ("特斯拉", "Model 3"),
+)
 COLOURS = ("白", "黑", "银", "灰", "红", "蓝")
 
 
@@ -109,8 +118,9 @@ def _phone(n: int) -> str:
     return f"13{(n * 7919) % 10**9:09d}"
 
 
-def seed_demo(*, persons: int = 2000, vehicles: int = 2000,
-              progress: Callable[[str], None] = print) -> SeedReport:
+def seed_demo(
+    *, persons: int = 2000, vehicles: int = 2000, progress: Callable[[str], None] = print
+) -> SeedReport:
     """Seed the demo province. Deterministic; refuses to run twice on the same database."""
     if Person.objects.exists():
         raise RuntimeError("the database already holds registry data; the demo reuses it")
@@ -129,17 +139,23 @@ def seed_demo(*, persons: int = 2000, vehicles: int = 2000,
         _seed_staff(system, cities, orgs, password_hash, report)
         progress(f"  staff and outlet accounts: {report.accounts}")
         client, token = accounts.api_client_create(
-            actor=system, name="江苏省保险行业平台 (demo)", scopes=["registry:read"],
-            region_scope=PROVINCE)
+            actor=system,
+            name="江苏省保险行业平台 (demo)",
+            scopes=["registry:read"],
+            region_scope=PROVINCE,
+        )
         report.partner_token = token
     _seed_citizens(people, password_hash, report)
-    progress(f"  citizen accounts (real-name verified through the identity platform): "
-             f"{report.citizens}")
+    progress(
+        f"  citizen accounts (real-name verified through the identity platform): {report.citizens}"
+    )
     audit_anchor_create()
     return report
 
 
-def _seed_organisations(system: Actor, cities: list[str]) -> dict[tuple[str, str], list[Organisation]]:
+def _seed_organisations(
+    system: Actor, cities: list[str]
+) -> dict[tuple[str, str], list[Organisation]]:
     kinds = [
         (OrganisationKind.VEHICLE_OFFICE, "车辆管理所", 1),
         (OrganisationKind.COUNTY_OFFICE, "县级车管所", 1),
@@ -159,48 +175,82 @@ def _seed_organisations(system: Actor, cities: list[str]) -> dict[tuple[str, str
         for kind, suffix, count in kinds:
             for i in range(count):
                 n += 1
-                code = USCC.generate(county if kind != OrganisationKind.VEHICLE_OFFICE
-                                     else city + "00", f"{n:08d}")
-                where = county if kind in (OrganisationKind.COUNTY_OFFICE,
-                                           OrganisationKind.TOWNSHIP_POINT) else city + "00"
+                code = USCC.generate(
+                    county if kind != OrganisationKind.VEHICLE_OFFICE else city + "00", f"{n:08d}"
+                )
+                where = (
+                    county
+                    if kind in (OrganisationKind.COUNTY_OFFICE, OrganisationKind.TOWNSHIP_POINT)
+                    else city + "00"
+                )
                 org = registry.organisation_create(
-                    actor=system, uscc=str(code), name=f"{city_name}{'第二' if i else ''}{suffix}",
-                    kind=kind, region_code=where)
+                    actor=system,
+                    uscc=str(code),
+                    name=f"{city_name}{'第二' if i else ''}{suffix}",
+                    kind=kind,
+                    region_code=where,
+                )
                 out.setdefault((city, kind), []).append(org)
     return out
 
 
-def _seed_people(system: Actor, rng: random.Random, cities: list[str], count: int,
-                 report: SeedReport) -> list[Person]:
+def _seed_people(
+    system: Actor, rng: random.Random, cities: list[str], count: int, report: SeedReport
+) -> list[Person]:
     people: list[Person] = []
     for n in range(count):
         city = cities[n % len(cities)]
         county = rng.choice(_counties(city))
         number = make_id_number(rng, county, n)
-        person = registry.person_create(actor=system, name=name_for(number), id_number=number,
-                                        phone=_phone(n), address=f"{regions.region(county).name_zh}"  # type: ignore[union-attr]
-                                        f"幸福路{n % 300 + 1}号")
+        person = registry.person_create(
+            actor=system,
+            name=name_for(number),
+            id_number=number,
+            phone=_phone(n),
+            address=f"{regions.region(county).name_zh}"  # type: ignore[union-attr]
+            f"幸福路{n % 300 + 1}号",
+        )
         people.append(person)
         report.persons += 1
         age = (dt.date(2026, 1, 1) - person.birth_date).days // 365
         if n % 4 != 3 and age >= 18:
             first = person.birth_date.replace(year=person.birth_date.year + 18) + dt.timedelta(
-                days=rng.randrange(0, 365 * max(1, min(age - 18, 30))))
+                days=rng.randrange(0, 365 * max(1, min(age - 18, 30)))
+            )
             classes = rng.choice([["C1"], ["C1"], ["C1"], ["C2"], ["C1", "D"], ["B2"], ["A1"]])
             years_held = (dt.date(2026, 1, 1) - first).days // 365
-            term = (LicenceTerm.SIX_YEARS if years_held < 6 else LicenceTerm.TEN_YEARS
-                    if years_held < 16 else LicenceTerm.PERMANENT)
-            start = first.replace(year=first.year + {LicenceTerm.SIX_YEARS: 0,
-                                                     LicenceTerm.TEN_YEARS: 6}.get(term, 16))
-            registry.licence_issue(actor=system, person=person, classes=classes,
-                                   first_issue_date=first, valid_from=start, term=term,
-                                   region_code=county, points=rng.choice([0, 0, 0, 1, 2, 3, 6]))
+            term = (
+                LicenceTerm.SIX_YEARS
+                if years_held < 6
+                else LicenceTerm.TEN_YEARS
+                if years_held < 16
+                else LicenceTerm.PERMANENT
+            )
+            start = first.replace(
+                year=first.year + {LicenceTerm.SIX_YEARS: 0, LicenceTerm.TEN_YEARS: 6}.get(term, 16)
+            )
+            registry.licence_issue(
+                actor=system,
+                person=person,
+                classes=classes,
+                first_issue_date=first,
+                valid_from=start,
+                term=term,
+                region_code=county,
+                points=rng.choice([0, 0, 0, 1, 2, 3, 6]),
+            )
             report.licences += 1
     return people
 
 
-def _seed_vehicles(system: Actor, rng: random.Random, cities: list[str], people: list[Person],
-                   count: int, report: SeedReport) -> None:
+def _seed_vehicles(
+    system: Actor,
+    rng: random.Random,
+    cities: list[str],
+    people: list[Person],
+    count: int,
+    report: SeedReport,
+) -> None:
     for n in range(count):
         owner = people[(n * 3) % len(people)]
         city = owner.city_code if owner.province_code == PROVINCE else cities[0]
@@ -209,16 +259,27 @@ def _seed_vehicles(system: Actor, rng: random.Random, cities: list[str], people:
         year = 2008 + n % 18
         made = dt.date(year, 1 + n % 12, 1 + n % 28)
         brand, model = BRANDS[n % len(BRANDS)]
-        plate = (PlateNumber.generate(prefix, nev_serial(n), PlateKind.SMALL_NEV) if new_energy
-                 else PlateNumber.generate(prefix, serial(n * 37 + 100)))
+        plate = (
+            PlateNumber.generate(prefix, nev_serial(n), PlateKind.SMALL_NEV)
+            if new_energy
+            else PlateNumber.generate(prefix, serial(n * 37 + 100))
+        )
         registry.vehicle_register(
-            actor=system, vin=make_vin(rng, n, year), plate_number=str(plate),
-            owner_person=owner, region_code=owner.region_code,
-            vehicle_class=VehicleClass.SMALL_PASSENGER, use=VehicleUse.NON_COMMERCIAL,
-            seats=5, fuel=Fuel.BATTERY_ELECTRIC if new_energy else Fuel.PETROL,
-            manufacture_date=made, registration_date=made + dt.timedelta(days=30 + n % 60),
-            brand=brand if not new_energy else "比亚迪", model_name=model if not new_energy
-            else "秦PLUS", colour=COLOURS[n % len(COLOURS)])
+            actor=system,
+            vin=make_vin(rng, n, year),
+            plate_number=str(plate),
+            owner_person=owner,
+            region_code=owner.region_code,
+            vehicle_class=VehicleClass.SMALL_PASSENGER,
+            use=VehicleUse.NON_COMMERCIAL,
+            seats=5,
+            fuel=Fuel.BATTERY_ELECTRIC if new_energy else Fuel.PETROL,
+            manufacture_date=made,
+            registration_date=made + dt.timedelta(days=30 + n % 60),
+            brand=brand if not new_energy else "比亚迪",
+            model_name=model if not new_energy else "秦PLUS",
+            colour=COLOURS[n % len(COLOURS)],
+        )
         report.vehicles += 1
 
 
@@ -241,12 +302,24 @@ STAFF_PLAN: tuple[tuple[str, int, str | None], ...] = (
 )
 
 
-def _seed_staff(system: Actor, cities: list[str], orgs: dict[tuple[str, str], list[Organisation]],
-                password_hash: str, report: SeedReport) -> None:
+def _seed_staff(
+    system: Actor,
+    cities: list[str],
+    orgs: dict[tuple[str, str], list[Organisation]],
+    password_hash: str,
+    report: SeedReport,
+) -> None:
     def add(role: str, username: str, scope: str, org: Organisation | None) -> None:
-        accounts.staff_create(actor=system, username=username, password="", roles=[role],
-                              region_scope=scope, organisation=org, password_hash=password_hash,
-                              first_name=username)
+        accounts.staff_create(
+            actor=system,
+            username=username,
+            password="",
+            roles=[role],
+            region_scope=scope,
+            organisation=org,
+            password_hash=password_hash,
+            first_name=username,
+        )
         report.accounts += 1
         if not any(x.role == role for x in report.logins):
             report.logins.append(DemoLogin(role, username, "TOTP", scope))
@@ -259,8 +332,12 @@ def _seed_staff(system: Actor, cities: list[str], orgs: dict[tuple[str, str], li
                 if org_kind is not None:
                     pool = orgs[(city, org_kind)]
                     org = pool[i % len(pool)]
-                    scope = org.region_code if org_kind in (
-                        OrganisationKind.COUNTY_OFFICE, OrganisationKind.TOWNSHIP_POINT) else city
+                    scope = (
+                        org.region_code
+                        if org_kind
+                        in (OrganisationKind.COUNTY_OFFICE, OrganisationKind.TOWNSHIP_POINT)
+                        else city
+                    )
                 add(role, f"{role.replace('_', '-')}-{city}-{i + 1}", scope, org)
     add("supervisor", "supervisor-32", PROVINCE, None)
     add("administrator", "admin-32", PROVINCE, None)
@@ -271,17 +348,27 @@ def _seed_citizens(people: list[Person], password_hash: str, report: SeedReport)
     chosen = [p for p in people if hasattr(p, "licence") and p.vehicles.exists()][:40]
     for i, person in enumerate(chosen):
         username = "citizen" if i == 0 else f"citizen-{i:03d}"
-        accounts.citizen_register(username=username, password="", name=person.name,
-                                  id_number=person.id_number, phone=person.phone,
-                                  password_hash=password_hash)
+        accounts.citizen_register(
+            username=username,
+            password="",
+            name=person.name,
+            id_number=person.id_number,
+            phone=person.phone,
+            password_hash=password_hash,
+        )
         report.accounts += 1
         report.citizens += 1
         if i == 0:
             report.logins.insert(0, DemoLogin("citizen", username, "SMS code", "own records"))
 
 
-def bulk_vehicles(count: int, *, batch: int = 5000, progress: Callable[[str], None] = print,
-                  owners_per_vehicle: int = 10) -> int:
+def bulk_vehicles(
+    count: int,
+    *,
+    batch: int = 5000,
+    progress: Callable[[str], None] = print,
+    owners_per_vehicle: int = 10,
+) -> int:
     """Load ``count`` extra vehicles (with owners and plates) straight into the database, for
     benchmarks. No audit rows or history: this is a data loader, not a business path."""
     rng = random.Random(count)  # noqa: S311
@@ -297,31 +384,58 @@ def bulk_vehicles(count: int, *, batch: int = 5000, progress: Callable[[str], No
                 city = cities[n % len(cities)]
                 county = _counties(city)[n % len(_counties(city))]
                 number = bulk_id_number(county, n)
-                people.append(Person(
-                    name=name_for(number), sex="M", birth_date=dt.date(1980, 1, 1),
-                    id_number_enc=crypto.encrypt(number, context=b"person.id_number"),
-                    id_number_index=registry.id_number_index(number), created_at=now,
-                    updated_at=now, region_code=county, city_code=city, province_code=PROVINCE))
+                people.append(
+                    Person(
+                        name=name_for(number),
+                        sex="M",
+                        birth_date=dt.date(1980, 1, 1),
+                        id_number_enc=crypto.encrypt(number, context=b"person.id_number"),
+                        id_number_index=registry.id_number_index(number),
+                        created_at=now,
+                        updated_at=now,
+                        region_code=county,
+                        city_code=city,
+                        province_code=PROVINCE,
+                    )
+                )
             Person.objects.bulk_create(people)
             plates, vehicles = [], []
             for k, i in enumerate(chunk):
                 n = start + i
                 owner = people[k // owners_per_vehicle]
                 prefix = regions.plate_prefix(owner.city_code)
-                plates.append(Plate(number=prefix + serial(n + 1_000_000, 5), kind=PlateKind.SMALL_CAR.value,
-                                    issued_at=now))
+                plates.append(
+                    Plate(
+                        number=prefix + serial(n + 1_000_000, 5),
+                        kind=PlateKind.SMALL_CAR.value,
+                        issued_at=now,
+                    )
+                )
             Plate.objects.bulk_create(plates)
             for k, i in enumerate(chunk):
                 n = start + i
                 owner = people[k // owners_per_vehicle]
                 year = 2008 + n % 18
-                vehicles.append(Vehicle(
-                    vin=make_vin(rng, n, year), plate=plates[k], owner_person=owner,
-                    vehicle_class=VehicleClass.SMALL_PASSENGER, use=VehicleUse.NON_COMMERCIAL,
-                    seats=5, fuel=Fuel.PETROL, manufacture_date=dt.date(year, 1, 1),
-                    registration_date=dt.date(year, 3, 1), created_at=now, updated_at=now,
-                    region_code=owner.region_code, city_code=owner.city_code,
-                    province_code=PROVINCE, brand="大众", model_name="朗逸"))
+                vehicles.append(
+                    Vehicle(
+                        vin=make_vin(rng, n, year),
+                        plate=plates[k],
+                        owner_person=owner,
+                        vehicle_class=VehicleClass.SMALL_PASSENGER,
+                        use=VehicleUse.NON_COMMERCIAL,
+                        seats=5,
+                        fuel=Fuel.PETROL,
+                        manufacture_date=dt.date(year, 1, 1),
+                        registration_date=dt.date(year, 3, 1),
+                        created_at=now,
+                        updated_at=now,
+                        region_code=owner.region_code,
+                        city_code=owner.city_code,
+                        province_code=PROVINCE,
+                        brand="大众",
+                        model_name="朗逸",
+                    )
+                )
             Vehicle.objects.bulk_create(vehicles)
         done += len(chunk)
         if done % (batch * 20) == 0 or done == count:

@@ -56,8 +56,10 @@ def _keys() -> tuple[bytes, bytes]:
     """(SM4 field key: exactly 16 bytes, HMAC-SM3 index key: at least 16 bytes)."""
     from django.conf import settings
 
-    return (_decode_key(settings.FIELD_KEY_B64, exact=16),
-            _decode_key(settings.INDEX_KEY_B64, minimum=16))
+    return (
+        _decode_key(settings.FIELD_KEY_B64, exact=16),
+        _decode_key(settings.INDEX_KEY_B64, minimum=16),
+    )
 
 
 def encrypt(plaintext: str, *, key: bytes | None = None, context: bytes = b"") -> bytes:

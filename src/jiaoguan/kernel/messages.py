@@ -97,8 +97,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A vehicle identification number has 17 characters; got {actual}.",
     ),
     "vin.bad_character": (
-        "第{position}位字符“{char}”不合法：车辆识别代号只使用数字和大写字母，"
-        "且从不使用I、O、Q。",
+        "第{position}位字符“{char}”不合法：车辆识别代号只使用数字和大写字母，且从不使用I、O、Q。",
         "Character {position} ({char}) is not allowed: a VIN uses digits and capital letters, "
         "and never I, O or Q.",
     ),

@@ -132,10 +132,24 @@ FEES: dict[str, Fee] = {
     f.code: f
     for f in (
         _fee("car_plate_reflective", "汽车号牌（反光）", "Car plate, reflective", "100", "副"),
-        _fee("car_plate_non_reflective", "汽车号牌（不反光）", "Car plate, non-reflective", "80", "副"),
+        _fee(
+            "car_plate_non_reflective",
+            "汽车号牌（不反光）",
+            "Car plate, non-reflective",
+            "80",
+            "副",
+        ),
         _fee("nev_plate_reflective", "新能源汽车号牌", "NEV plate", "100", "副"),
-        _fee("trailer_plate_reflective", "挂车号牌（反光）", "Trailer plate, reflective", "50", "面"),
-        _fee("trailer_plate_non_reflective", "挂车号牌（不反光）", "Trailer plate, non-reflective", "30", "面"),
+        _fee(
+            "trailer_plate_reflective", "挂车号牌（反光）", "Trailer plate, reflective", "50", "面"
+        ),
+        _fee(
+            "trailer_plate_non_reflective",
+            "挂车号牌（不反光）",
+            "Trailer plate, non-reflective",
+            "30",
+            "面",
+        ),
         _fee(
             "three_wheeler_plate_reflective",
             "三轮汽车、低速货车号牌（反光）",
@@ -167,6 +181,8 @@ FEES: dict[str, Fee] = {
 
 #: Items DOMAIN.md lists without a reliable national amount: configure them, never hard-code.
 UNCONFIRMED_FEE_ITEMS: dict[str, str] = {
-    "motorcycle_plate": "DOMAIN.md §6: 70 yuan (Hainan table) vs 35 yuan (city table) [unconfirmed]",
+    "motorcycle_plate": (
+        "DOMAIN.md §6: 70 yuan (Hainan table) vs 35 yuan (city table) [unconfirmed]"
+    ),
     "inspection_station_test": "DOMAIN.md §6: market-priced or set locally [unconfirmed]",
 }

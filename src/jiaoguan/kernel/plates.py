@@ -45,7 +45,9 @@ KIND = "plate"
 CITATION = "GA 36-2018; DOMAIN.md §3.1"
 PROVINCE_CITATION = "GA 36-2018 province characters; DOMAIN.md §3.1, §10"
 NEV_CITATION = "GA 36-2018 new-energy plates (energy letters D/A/B/C/E, F/G/H/J/K); DOMAIN.md §3.1"
-KIND_CITATION = "GA 24.7 plate kinds (order as used by 12123, official table unconfirmed); DOMAIN.md §3.2"
+KIND_CITATION = (
+    "GA 24.7 plate kinds (order as used by 12123, official table unconfirmed); DOMAIN.md §3.2"
+)
 
 LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 DIGITS = frozenset("0123456789")
@@ -130,28 +132,41 @@ KIND_INFO: dict[PlateKind, KindInfo] = {
     PlateKind.LARGE_CAR: KindInfo("大型汽车号牌", "large vehicle plate", *_YELLOW, Layout.ORDINARY),
     PlateKind.SMALL_CAR: KindInfo("小型汽车号牌", "small vehicle plate", *_BLUE, Layout.ORDINARY),
     PlateKind.EMBASSY_CAR: KindInfo(
-        "使馆汽车号牌", "embassy vehicle plate", "黑底白字，红“使”字",
-        "black, white characters, red 使", None,
+        "使馆汽车号牌",
+        "embassy vehicle plate",
+        "黑底白字，红“使”字",
+        "black, white characters, red 使",
+        None,
     ),
     PlateKind.CONSULATE_CAR: KindInfo(
-        "领馆汽车号牌", "consulate vehicle plate", "黑底白字，红“领”字",
-        "black, white characters, red 领", Layout.SUFFIX, suffix="领",
+        "领馆汽车号牌",
+        "consulate vehicle plate",
+        "黑底白字，红“领”字",
+        "black, white characters, red 领",
+        Layout.SUFFIX,
+        suffix="领",
     ),
-    PlateKind.OVERSEAS_CAR: KindInfo("境外汽车号牌", "overseas vehicle plate", "黑底", "black", None),
+    PlateKind.OVERSEAS_CAR: KindInfo(
+        "境外汽车号牌", "overseas vehicle plate", "黑底", "black", None
+    ),
     PlateKind.FOREIGN_CAR: KindInfo("外籍汽车号牌", "foreign vehicle plate", "黑底", "black", None),
     PlateKind.MOTORCYCLE: KindInfo(
-        "普通摩托车号牌", "motorcycle plate", "黄底黑字", "yellow, black characters",
+        "普通摩托车号牌",
+        "motorcycle plate",
+        "黄底黑字",
+        "yellow, black characters",
         Layout.ORDINARY,
     ),
     PlateKind.LIGHT_MOTORCYCLE: KindInfo(
-        "轻便摩托车号牌", "light motorcycle plate", "蓝底白字", "blue, white characters",
+        "轻便摩托车号牌",
+        "light motorcycle plate",
+        "蓝底白字",
+        "blue, white characters",
         Layout.ORDINARY,
     ),
     PlateKind.LOW_SPEED: KindInfo("低速车号牌", "low-speed vehicle plate", None, None, None),
     PlateKind.TRACTOR: KindInfo("拖拉机号牌", "tractor plate", None, None, None),
-    PlateKind.TRAILER: KindInfo(
-        "挂车号牌", "trailer plate", *_YELLOW, Layout.SUFFIX, suffix="挂"
-    ),
+    PlateKind.TRAILER: KindInfo("挂车号牌", "trailer plate", *_YELLOW, Layout.SUFFIX, suffix="挂"),
     PlateKind.COACH: KindInfo(
         "教练汽车号牌", "driving-school vehicle plate", *_YELLOW, Layout.SUFFIX, suffix="学"
     ),
@@ -163,24 +178,42 @@ KIND_INFO: dict[PlateKind, KindInfo] = {
         "临时行驶车号牌", "temporary driving plate", "纸质", "paper", None
     ),
     PlateKind.POLICE: KindInfo(
-        "警用汽车号牌", "police vehicle plate", "白底黑字，红“警”字",
-        "white, black characters, red 警", Layout.SUFFIX, suffix="警",
+        "警用汽车号牌",
+        "police vehicle plate",
+        "白底黑字，红“警”字",
+        "white, black characters, red 警",
+        Layout.SUFFIX,
+        suffix="警",
     ),
     PlateKind.HONG_KONG: KindInfo(
-        "香港入出境车号牌", "Hong Kong cross-border vehicle plate", *_BLACK, Layout.SUFFIX,
-        suffix="港", prefix="粤Z",
+        "香港入出境车号牌",
+        "Hong Kong cross-border vehicle plate",
+        *_BLACK,
+        Layout.SUFFIX,
+        suffix="港",
+        prefix="粤Z",
     ),
     PlateKind.MACAU: KindInfo(
-        "澳门入出境车号牌", "Macau cross-border vehicle plate", *_BLACK, Layout.SUFFIX,
-        suffix="澳", prefix="粤Z",
+        "澳门入出境车号牌",
+        "Macau cross-border vehicle plate",
+        *_BLACK,
+        Layout.SUFFIX,
+        suffix="澳",
+        prefix="粤Z",
     ),
     PlateKind.LARGE_NEV: KindInfo(
-        "大型新能源汽车号牌", "large new-energy vehicle plate", "黄绿双拼色",
-        "yellow-green split", Layout.LARGE_NEV,
+        "大型新能源汽车号牌",
+        "large new-energy vehicle plate",
+        "黄绿双拼色",
+        "yellow-green split",
+        Layout.LARGE_NEV,
     ),
     PlateKind.SMALL_NEV: KindInfo(
-        "小型新能源汽车号牌", "small new-energy vehicle plate", "渐变绿色",
-        "gradient green", Layout.SMALL_NEV,
+        "小型新能源汽车号牌",
+        "small new-energy vehicle plate",
+        "渐变绿色",
+        "gradient green",
+        Layout.SMALL_NEV,
     ),
 }
 assert set(KIND_INFO) == set(PlateKind)
@@ -326,9 +359,7 @@ class Plate:
 
         letter = text[1]
         if letter not in LETTERS:
-            problems.append(
-                problem("plate.bad_authority_letter", CITATION, char=show_char(letter))
-            )
+            problems.append(problem("plate.bad_authority_letter", CITATION, char=show_char(letter)))
         final_kind = kind if kind is not None else inferred_kind
         if layout is Layout.ORDINARY:
             problems.extend(_serial_problems(text, range(2, 7)))

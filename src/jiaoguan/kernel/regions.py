@@ -300,16 +300,12 @@ def region(code: str) -> Region | None:
 
 def cities_of(province_code: str) -> list[Region]:
     """The prefecture-level cities of a province that are in the table, by code."""
-    return sorted(
-        (c for c in CITIES.values() if c.parent == province_code), key=lambda r: r.code
-    )
+    return sorted((c for c in CITIES.values() if c.parent == province_code), key=lambda r: r.code)
 
 
 def counties_of(city_code: str) -> list[Region]:
     """The county-level divisions of a city that are in the table, by code."""
-    return sorted(
-        (c for c in COUNTIES.values() if c.parent == city_code), key=lambda r: r.code
-    )
+    return sorted((c for c in COUNTIES.values() if c.parent == city_code), key=lambda r: r.code)
 
 
 def _strip_scope(code: str) -> str:

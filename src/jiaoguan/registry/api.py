@@ -26,8 +26,12 @@ class ListQuery(Schema):
     vin: str | None = None
 
 
-@router.get("/vehicles", response=Page[VehicleOut], auth=ANY_AUTH,
-            summary="Vehicles the caller may see (own, or in scope)")
+@router.get(
+    "/vehicles",
+    response=Page[VehicleOut],
+    auth=ANY_AUTH,
+    summary="Vehicles the caller may see (own, or in scope)",
+)
 def vehicle_list(request: HttpRequest, q: Query[ListQuery]) -> dict[str, object]:
     who = principal(request)
     qs = selectors.vehicles_for(who)
@@ -43,25 +47,35 @@ def vehicle_list(request: HttpRequest, q: Query[ListQuery]) -> dict[str, object]
 @router.get("/vehicles/{vehicle_id}", response=VehicleOut, auth=ANY_AUTH)
 def vehicle_detail(request: HttpRequest, vehicle_id: str) -> VehicleOut:
     who = principal(request)
-    return VehicleOut.build(selectors.vehicle_get(who, vehicle_id),
-                            full=selectors.can_see_full_identifiers(who))
+    return VehicleOut.build(
+        selectors.vehicle_get(who, vehicle_id), full=selectors.can_see_full_identifiers(who)
+    )
 
 
-@router.post("/vehicles/{vehicle_id}/commands", response=VehicleOut, auth=session_auth,
-             summary="Run a named status command (mortgage, seize, deregister...)")
+@router.post(
+    "/vehicles/{vehicle_id}/commands",
+    response=VehicleOut,
+    auth=session_auth,
+    summary="Run a named status command (mortgage, seize, deregister...)",
+)
 def vehicle_command(request: HttpRequest, vehicle_id: str, payload: VehicleCommandIn) -> VehicleOut:
     who = principal(request)
     vehicle = selectors.vehicle_get(who, vehicle_id)
     perms = {perm for perm in ("registry.change_vehicle_status",) if who.has_perm(perm)}
-    updated = services.vehicle_status_change(actor=actor(request), vehicle=vehicle,
-                                             command=payload.command, reason=payload.reason,
-                                             permissions=perms)
+    updated = services.vehicle_status_change(
+        actor=actor(request),
+        vehicle=vehicle,
+        command=payload.command,
+        reason=payload.reason,
+        permissions=perms,
+    )
     return VehicleOut.build(updated, full=selectors.can_see_full_identifiers(who))
 
 
 @router.get("/licences", response=Page[LicenceOut], auth=ANY_AUTH)
-def licence_list(request: HttpRequest, cursor: str | None = None, limit: int = 20
-                 ) -> dict[str, object]:
+def licence_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = 20
+) -> dict[str, object]:
     who = principal(request)
     rows, nxt = keyset(selectors.licences_for(who), cursor=cursor, limit=limit)
     full = selectors.can_see_full_identifiers(who)
@@ -71,41 +85,59 @@ def licence_list(request: HttpRequest, cursor: str | None = None, limit: int = 2
 @router.get("/licences/{licence_id}", response=LicenceOut, auth=ANY_AUTH)
 def licence_detail(request: HttpRequest, licence_id: str) -> LicenceOut:
     who = principal(request)
-    return LicenceOut.build(selectors.licence_get(who, licence_id),
-                            full=selectors.can_see_full_identifiers(who))
+    return LicenceOut.build(
+        selectors.licence_get(who, licence_id), full=selectors.can_see_full_identifiers(who)
+    )
 
 
-@router.get("/persons/{person_id}", response=PersonOut, auth=ANY_AUTH,
-            summary="One person's record; the read is audited with its purpose")
+@router.get(
+    "/persons/{person_id}",
+    response=PersonOut,
+    auth=ANY_AUTH,
+    summary="One person's record; the read is audited with its purpose",
+)
 def person_detail(request: HttpRequest, person_id: str, purpose: str = "") -> PersonOut:
     who = principal(request)
     if getattr(who, "kind", "") != "citizen" and not purpose.strip():
         raise DomainError("purpose_required", "查询个人信息须说明用途", field="purpose")
     person = selectors.person_read(who, person_id, actor=actor(request), purpose=purpose[:200])
-    return PersonOut.build(person, full=selectors.can_see_full_identifiers(who)
-                           or getattr(who, "person_id", None) == person.pk)
+    return PersonOut.build(
+        person,
+        full=selectors.can_see_full_identifiers(who)
+        or getattr(who, "person_id", None) == person.pk,
+    )
 
 
-@router.get("/search", response=SearchOut, auth=ANY_AUTH,
-            summary="Find by plate, VIN or ID number (staff; audited as a read)")
+@router.get(
+    "/search",
+    response=SearchOut,
+    auth=ANY_AUTH,
+    summary="Find by plate, VIN or ID number (staff; audited as a read)",
+)
 def search(request: HttpRequest, q: str, purpose: str = "查询") -> SearchOut:
     who = principal(request)
     result = selectors.registry_search(who, q, actor=actor(request), purpose=purpose[:200])
     full = selectors.can_see_full_identifiers(who)
     return SearchOut(
-        kind=result.kind, normalized=result.normalized,
+        kind=result.kind,
+        normalized=result.normalized,
         vehicles=[VehicleOut.build(v, full=full) for v in result.vehicles],
         persons=[PersonOut.build(p, full=full) for p in result.persons],
         licences=[LicenceOut.build(x, full=full) for x in result.licences],
     )
 
 
-@router.post("/me/contact", response=PersonOut, auth=session_auth,
-             summary="Change my recorded phone or address (R162 Art. 81)")
+@router.post(
+    "/me/contact",
+    response=PersonOut,
+    auth=session_auth,
+    summary="Change my recorded phone or address (R162 Art. 81)",
+)
 def my_contact(request: HttpRequest, payload: ContactIn) -> PersonOut:
     who = principal(request)
     if not getattr(who, "person_id", None):
         raise NotFound("not_found", "账户未绑定实名信息")
-    person = services.person_contact_update(actor=actor(request), person=who.person,
-                                            phone=payload.phone, address=payload.address)
+    person = services.person_contact_update(
+        actor=actor(request), person=who.person, phone=payload.phone, address=payload.address
+    )
     return PersonOut.build(person, full=True)

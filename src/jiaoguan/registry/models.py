@@ -97,8 +97,9 @@ class Plate(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField(max_length=10, unique=True)
     kind = models.CharField(max_length=2)  # GA 24.7 code, see kernel.plates.PlateKind
-    status = models.CharField(max_length=16, choices=PlateStatus.choices,
-                              default=PlateStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16, choices=PlateStatus.choices, default=PlateStatus.ACTIVE
+    )
     issued_at = models.DateTimeField()
     retired_at = models.DateTimeField(null=True, blank=True)
 
@@ -120,14 +121,18 @@ class Vehicle(ScopedRegion):
     fuel = models.CharField(max_length=8, choices=Fuel.choices)
     manufacture_date = models.DateField()
     registration_date = models.DateField()
-    owner_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT,
-                                     related_name="vehicles")
-    owner_organisation = models.ForeignKey(Organisation, null=True, blank=True,
-                                           on_delete=models.PROTECT, related_name="vehicles")
-    status = models.CharField(max_length=16, choices=VehicleStatus.choices,
-                              default=VehicleStatus.NORMAL)
-    plate = models.OneToOneField(Plate, null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="vehicle")
+    owner_person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles"
+    )
+    owner_organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicles"
+    )
+    status = models.CharField(
+        max_length=16, choices=VehicleStatus.choices, default=VehicleStatus.NORMAL
+    )
+    plate = models.OneToOneField(
+        Plate, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicle"
+    )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
@@ -139,8 +144,10 @@ class Vehicle(ScopedRegion):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~(models.Q(owner_person__isnull=False)
-                            & models.Q(owner_organisation__isnull=False)),
+                condition=~(
+                    models.Q(owner_person__isnull=False)
+                    & models.Q(owner_organisation__isnull=False)
+                ),
                 name="vehicle_single_owner",
             )
         ]
@@ -163,8 +170,9 @@ class DrivingLicence(ScopedRegion):
     valid_from = models.DateField()
     valid_until = models.DateField(null=True, blank=True)  # null: permanent (长期)
     term = models.CharField(max_length=10, choices=LicenceTerm.choices)
-    status = models.CharField(max_length=16, choices=LicenceStatus.choices,
-                              default=LicenceStatus.VALID)
+    status = models.CharField(
+        max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.VALID
+    )
     points = models.PositiveSmallIntegerField(default=0)  # points in the current cycle
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
@@ -193,8 +201,9 @@ class RecordVersion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["object_type", "object_ref", "version"],
-                                    name="record_version_uniq")
+            models.UniqueConstraint(
+                fields=["object_type", "object_ref", "version"], name="record_version_uniq"
+            )
         ]
 
     def __str__(self) -> str:

@@ -33,16 +33,28 @@ class VehicleOut(Schema):
     def build(v: Vehicle, *, full: bool) -> VehicleOut:
         from jiaoguan.kernel.crypto import mask_name
 
-        owner = v.owner_person.name if v.owner_person else (
-            v.owner_organisation.name if v.owner_organisation else "")
+        owner = (
+            v.owner_person.name
+            if v.owner_person
+            else (v.owner_organisation.name if v.owner_organisation else "")
+        )
         if v.owner_person and not full:
             owner = mask_name(owner)
         return VehicleOut(
-            id=v.public_id, vin=v.vin,
+            id=v.public_id,
+            vin=v.vin,
             plate=PlateOut(number=v.plate.number, kind=v.plate.kind) if v.plate else None,
-            brand=v.brand, model_name=v.model_name, vehicle_class=v.vehicle_class, use=v.use,
-            seats=v.seats, fuel=v.fuel, status=v.status, manufacture_date=v.manufacture_date,
-            registration_date=v.registration_date, region_code=v.region_code, owner_name=owner,
+            brand=v.brand,
+            model_name=v.model_name,
+            vehicle_class=v.vehicle_class,
+            use=v.use,
+            seats=v.seats,
+            fuel=v.fuel,
+            status=v.status,
+            manufacture_date=v.manufacture_date,
+            registration_date=v.registration_date,
+            region_code=v.region_code,
+            owner_name=owner,
         )
 
 
@@ -64,10 +76,16 @@ class LicenceOut(Schema):
 
         p = lic.person
         return LicenceOut(
-            id=lic.public_id, number=p.id_number if full else p.id_number_masked,
-            holder_name=p.name if full else mask_name(p.name), classes=lic.class_list,
-            first_issue_date=lic.first_issue_date, valid_from=lic.valid_from,
-            valid_until=lic.valid_until, term=lic.term, status=lic.status, points=lic.points,
+            id=lic.public_id,
+            number=p.id_number if full else p.id_number_masked,
+            holder_name=p.name if full else mask_name(p.name),
+            classes=lic.class_list,
+            first_issue_date=lic.first_issue_date,
+            valid_from=lic.valid_from,
+            valid_until=lic.valid_until,
+            term=lic.term,
+            status=lic.status,
+            points=lic.points,
         )
 
 
@@ -86,16 +104,21 @@ class PersonOut(Schema):
         from jiaoguan.kernel.crypto import mask_name
 
         return PersonOut(
-            id=p.public_id, name=p.name if full else mask_name(p.name), sex=p.sex,
-            birth_date=p.birth_date, id_kind=p.id_kind,
+            id=p.public_id,
+            name=p.name if full else mask_name(p.name),
+            sex=p.sex,
+            birth_date=p.birth_date,
+            id_kind=p.id_kind,
             id_number=p.id_number if full else p.id_number_masked,
-            phone=p.phone if full else p.phone_masked, region_code=p.region_code,
+            phone=p.phone if full else p.phone_masked,
+            region_code=p.region_code,
         )
 
 
 class VehicleCommandIn(Schema):
-    command: str = Field(description="mortgage, release_mortgage, seize, release_seizure, "
-                                     "deregister", max_length=32)
+    command: str = Field(
+        description="mortgage, release_mortgage, seize, release_seizure, deregister", max_length=32
+    )
     reason: str = Field(max_length=500)
 
 

@@ -44,7 +44,9 @@ def _person_id(principal: Principal) -> int | None:
     return getattr(principal, "person_id", None)
 
 
-def _scoped(qs: QuerySet[M], principal: Principal, *, perm: str, own: dict[str, Any]) -> QuerySet[M]:
+def _scoped(
+    qs: QuerySet[M], principal: Principal, *, perm: str, own: dict[str, Any]
+) -> QuerySet[M]:
     if not getattr(principal, "is_authenticated", False):
         return qs.none()
     if principal.kind == AccountKind.CITIZEN:
@@ -89,8 +91,9 @@ def can_see_full_identifiers(principal: Principal) -> bool:
 
 
 @transaction.atomic
-def person_read(principal: Principal, public_id: str | uuid.UUID, *, actor: Actor,
-                purpose: str) -> Person:
+def person_read(
+    principal: Principal, public_id: str | uuid.UUID, *, actor: Actor, purpose: str
+) -> Person:
     """Read one person's record; the read is audited with its purpose (who looked at my data)."""
     person = _get(persons_for(principal), public_id, "人员")
     if principal.kind != AccountKind.CITIZEN:
@@ -99,9 +102,14 @@ def person_read(principal: Principal, public_id: str | uuid.UUID, *, actor: Acto
 
 
 def _log_read(actor: Actor, person: Person, *, purpose: str, what: str) -> None:
-    audit_record(actor=actor, action=what, object_type="person",
-                 object_ref=str(person.public_id), reason=purpose,
-                 subject_person_ref=str(person.public_id))
+    audit_record(
+        actor=actor,
+        action=what,
+        object_type="person",
+        object_ref=str(person.public_id),
+        reason=purpose,
+        subject_person_ref=str(person.public_id),
+    )
 
 
 @dataclass
@@ -120,15 +128,20 @@ def classify_query(raw: str) -> tuple[str, str]:
         raise DomainError("query_required", "请输入号牌号码、车辆识别代号或身份证明号码", field="q")
     if len(text) > 32:
         raise DomainError("query_too_long", "查询内容过长", field="q")
-    for kind, parser in (("plate", PlateNumber.parse), ("vin", VIN.parse),
-                         ("id_number", IdNumber.parse)):
+    for kind, parser in (
+        ("plate", PlateNumber.parse),
+        ("vin", VIN.parse),
+        ("id_number", IdNumber.parse),
+    ):
         try:
             return kind, str(parser(text))
         except InvalidIdentifier:
             continue
-    raise DomainError("query_unrecognised",
-                      "无法识别：请输入完整的号牌号码、17位车辆识别代号或18位身份证明号码",
-                      field="q")
+    raise DomainError(
+        "query_unrecognised",
+        "无法识别：请输入完整的号牌号码、17位车辆识别代号或18位身份证明号码",
+        field="q",
+    )
 
 
 @transaction.atomic
@@ -149,12 +162,11 @@ def registry_search(principal: Principal, raw: str, *, actor: Actor, purpose: st
         result.persons = list(persons_for(principal).filter(id_number_index=index)[:10])
         result.vehicles = list(vehicles.filter(owner_person__id_number_index=index)[:50])
         result.licences = list(licences_for(principal).filter(person__id_number_index=index)[:10])
-    audit_record(actor=actor, action="registry.search", object_type="search",
-                 object_ref=kind, reason=purpose)
+    audit_record(
+        actor=actor, action="registry.search", object_type="search", object_ref=kind, reason=purpose
+    )
     seen = {p.pk: p for p in result.persons}
     seen.update({v.owner_person.pk: v.owner_person for v in result.vehicles if v.owner_person})
     for person in seen.values():
         _log_read(actor, person, purpose=purpose, what="person.read")
     return result
-
-

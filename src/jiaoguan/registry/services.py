@@ -54,8 +54,14 @@ def snapshot(obj: Model) -> dict[str, Any]:
         if f.name.endswith("_enc") or f.name.endswith("_index"):
             continue
         value = getattr(obj, f.attname)
-        data[f.attname] = value.isoformat() if isinstance(value, dt.date | dt.datetime) else (
-            str(value) if value is not None and not isinstance(value, int | str | bool) else value
+        data[f.attname] = (
+            value.isoformat()
+            if isinstance(value, dt.date | dt.datetime)
+            else (
+                str(value)
+                if value is not None and not isinstance(value, int | str | bool)
+                else value
+            )
         )
     if isinstance(obj, Person):
         data["id_number_masked"] = obj.id_number_masked
@@ -76,8 +82,15 @@ def _keep_version(obj: Model, *, action: str, event: AuditEvent) -> None:
     )
 
 
-def _write(obj: Model, *, actor: Actor, action: str, before: dict[str, Any] | None,
-           reason: str = "", subject_person_ref: str = "") -> AuditEvent:
+def _write(
+    obj: Model,
+    *,
+    actor: Actor,
+    action: str,
+    before: dict[str, Any] | None,
+    reason: str = "",
+    subject_person_ref: str = "",
+) -> AuditEvent:
     event = audit_record(
         actor=actor,
         action=action,
@@ -129,14 +142,23 @@ def person_create(
         person.phone_index = phone_index(phone)
     person.set_region(residence_region or parsed.region_code)
     person.save(force_insert=True)
-    _write(person, actor=actor, action="person.create", before=None,
-           subject_person_ref=str(person.public_id))
+    _write(
+        person,
+        actor=actor,
+        action="person.create",
+        before=None,
+        subject_person_ref=str(person.public_id),
+    )
     return person
 
 
 @transaction.atomic
 def person_contact_update(
-    *, actor: Actor, person: Person, phone: str | None = None, address: str | None = None,
+    *,
+    actor: Actor,
+    person: Person,
+    phone: str | None = None,
+    address: str | None = None,
     reason: str = "",
 ) -> Person:
     """Change recorded contact details (R162 Art. 81: report within 30 days)."""
@@ -153,8 +175,14 @@ def person_contact_update(
     person.version += 1
     person.updated_at = clock.now()
     person.save()
-    _write(person, actor=actor, action="person.contact_update", before=before, reason=reason,
-           subject_person_ref=str(person.public_id))
+    _write(
+        person,
+        actor=actor,
+        action="person.contact_update",
+        before=before,
+        reason=reason,
+        subject_person_ref=str(person.public_id),
+    )
     return person
 
 
@@ -168,8 +196,9 @@ def organisation_create(
     if Organisation.objects.filter(uscc=str(parsed)).exists():
         raise Conflict("organisation_exists", "该统一社会信用代码已登记", field="uscc")
     now = clock.now()
-    org = Organisation(uscc=str(parsed), name=name.strip(), kind=kind, created_at=now,
-                       updated_at=now)
+    org = Organisation(
+        uscc=str(parsed), name=name.strip(), kind=kind, created_at=now, updated_at=now
+    )
     org.set_region(region_code)
     org.save(force_insert=True)
     _write(org, actor=actor, action="organisation.create", before=None)
@@ -207,19 +236,35 @@ def vehicle_register(
     if Plate.objects.filter(number=str(parsed_plate)).exists():
         raise Conflict("plate_taken", "该号牌号码已被使用", field="plate_number")
     now = clock.now()
-    plate = Plate.objects.create(number=str(parsed_plate), kind=parsed_plate.kind.value,
-                                 issued_at=now)
+    plate = Plate.objects.create(
+        number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
+    )
     vehicle = Vehicle(
-        vin=str(parsed_vin), plate=plate, owner_person=owner_person,
-        owner_organisation=owner_organisation, vehicle_class=vehicle_class, use=use,
-        seats=seats, fuel=fuel, manufacture_date=manufacture_date,
-        registration_date=registration_date, brand=brand, model_name=model_name,
-        colour=colour, created_at=now, updated_at=now,
+        vin=str(parsed_vin),
+        plate=plate,
+        owner_person=owner_person,
+        owner_organisation=owner_organisation,
+        vehicle_class=vehicle_class,
+        use=use,
+        seats=seats,
+        fuel=fuel,
+        manufacture_date=manufacture_date,
+        registration_date=registration_date,
+        brand=brand,
+        model_name=model_name,
+        colour=colour,
+        created_at=now,
+        updated_at=now,
     )
     vehicle.set_region(region_code)
     vehicle.save(force_insert=True)
-    _write(vehicle, actor=actor, action="vehicle.register", before=None,
-           subject_person_ref=str(owner_person.public_id) if owner_person else "")
+    _write(
+        vehicle,
+        actor=actor,
+        action="vehicle.register",
+        before=None,
+        subject_person_ref=str(owner_person.public_id) if owner_person else "",
+    )
     return vehicle
 
 
@@ -247,8 +292,14 @@ def vehicle_status_change(
     locked.version += 1
     locked.updated_at = clock.now()
     locked.save(update_fields=["status", "version", "updated_at"])
-    _write(locked, actor=actor, action=f"vehicle.{command}", before=before, reason=reason,
-           subject_person_ref=str(locked.owner_person.public_id) if locked.owner_person else "")
+    _write(
+        locked,
+        actor=actor,
+        action=f"vehicle.{command}",
+        before=before,
+        reason=reason,
+        subject_person_ref=str(locked.owner_person.public_id) if locked.owner_person else "",
+    )
     return locked
 
 
@@ -267,22 +318,34 @@ def licence_issue(
     """Record a driving licence (the exam and application business comes with its issue).
     Terms: 6 years, 10 years or permanent (R162 Art. 13)."""
     if term not in LicenceTerm.values:
-        raise DomainError("invalid_term", "有效期限只能是6年、10年或长期", field="term",
-                          citation="R162 Art. 13")
+        raise DomainError(
+            "invalid_term", "有效期限只能是6年、10年或长期", field="term", citation="R162 Art. 13"
+        )
     if DrivingLicence.objects.filter(person=person).exists():
         raise Conflict("licence_exists", "此人已有驾驶证", field="person")
     years = {LicenceTerm.SIX_YEARS: 6, LicenceTerm.TEN_YEARS: 10}.get(LicenceTerm(term))
     valid_until = _add_years(valid_from, years) if years else None
     now = clock.now()
     licence = DrivingLicence(
-        person=person, classes=" ".join(classes), first_issue_date=first_issue_date,
-        valid_from=valid_from, valid_until=valid_until, term=term, points=points,
-        created_at=now, updated_at=now,
+        person=person,
+        classes=" ".join(classes),
+        first_issue_date=first_issue_date,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        term=term,
+        points=points,
+        created_at=now,
+        updated_at=now,
     )
     licence.set_region(region_code)
     licence.save(force_insert=True)
-    _write(licence, actor=actor, action="licence.issue", before=None,
-           subject_person_ref=str(person.public_id))
+    _write(
+        licence,
+        actor=actor,
+        action="licence.issue",
+        before=None,
+        subject_person_ref=str(person.public_id),
+    )
     return licence
 
 

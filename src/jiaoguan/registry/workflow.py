@@ -23,15 +23,40 @@ class Transition:
 VEHICLE_TRANSITIONS: dict[str, Transition] = {
     t.command: t
     for t in (
-        Transition("mortgage", frozenset({S.NORMAL}), S.MORTGAGED,
-                   "registry.change_vehicle_status", "R164 Art. 36"),
-        Transition("release_mortgage", frozenset({S.MORTGAGED}), S.NORMAL,
-                   "registry.change_vehicle_status", "R164 Art. 38"),
-        Transition("seize", frozenset({S.NORMAL}), S.SEIZED,
-                   "registry.change_vehicle_status", "R164 Art. 42"),
-        Transition("release_seizure", frozenset({S.SEIZED}), S.NORMAL,
-                   "registry.change_vehicle_status", "R164 Art. 42"),
-        Transition("deregister", frozenset({S.NORMAL}), S.DEREGISTERED,
-                   "registry.change_vehicle_status", "R164 Arts. 30–35"),
+        Transition(
+            "mortgage",
+            frozenset({S.NORMAL}),
+            S.MORTGAGED,
+            "registry.change_vehicle_status",
+            "R164 Art. 36",
+        ),
+        Transition(
+            "release_mortgage",
+            frozenset({S.MORTGAGED}),
+            S.NORMAL,
+            "registry.change_vehicle_status",
+            "R164 Art. 38",
+        ),
+        Transition(
+            "seize",
+            frozenset({S.NORMAL}),
+            S.SEIZED,
+            "registry.change_vehicle_status",
+            "R164 Art. 42",
+        ),
+        Transition(
+            "release_seizure",
+            frozenset({S.SEIZED}),
+            S.NORMAL,
+            "registry.change_vehicle_status",
+            "R164 Art. 42",
+        ),
+        Transition(
+            "deregister",
+            frozenset({S.NORMAL}),
+            S.DEREGISTERED,
+            "registry.change_vehicle_status",
+            "R164 Arts. 30–35",
+        ),
     )
 }

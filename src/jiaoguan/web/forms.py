@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Plate number, VIN or ID number"), max_length=32)
-    purpose = forms.CharField(label=_("Purpose of this search"), max_length=200,
-                              initial=_("Counter business"))
+    purpose = forms.CharField(
+        label=_("Purpose of this search"), max_length=200, initial=_("Counter business")
+    )
 
 
 class LoginForm(forms.Form):
@@ -14,9 +15,11 @@ class LoginForm(forms.Form):
 
 
 class OtpForm(forms.Form):
-    code = forms.CharField(label=_("One-time code"), max_length=8,
-                           widget=forms.TextInput(attrs={"autocomplete": "one-time-code",
-                                                         "inputmode": "numeric"}))
+    code = forms.CharField(
+        label=_("One-time code"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
 
 
 class RegisterForm(forms.Form):

@@ -16,7 +16,11 @@ class RequestIdMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get("X-Request-ID", "")
-        rid = incoming if 8 <= len(incoming) <= 64 and incoming.isalnum() else context.new_request_id()
+        rid = (
+            incoming
+            if 8 <= len(incoming) <= 64 and incoming.isalnum()
+            else context.new_request_id()
+        )
         channel = "api" if request.path.startswith("/api/") else "online"
         t1 = context.request_id.set(rid)
         t2 = context.channel.set(channel)

@@ -24,8 +24,11 @@ def portal(request: HttpRequest) -> HttpResponse:
     user = request.user
     licence = selectors.licences_for(user).first()  # type: ignore[arg-type]
     vehicles = list(selectors.vehicles_for(user).order_by("registration_date"))  # type: ignore[arg-type]
-    return render(request, "web/portal.html", {"licence": licence, "vehicles": vehicles,
-                                                "person": getattr(user, "person", None)})
+    return render(
+        request,
+        "web/portal.html",
+        {"licence": licence, "vehicles": vehicles, "person": getattr(user, "person", None)},
+    )
 
 
 @login_required
@@ -39,10 +42,16 @@ def console(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             result = selectors.registry_search(
-                user, form.cleaned_data["q"], actor=Actor.of(user),  # type: ignore[arg-type]
-                purpose=form.cleaned_data["purpose"])
+                user,
+                form.cleaned_data["q"],
+                actor=Actor.of(user),  # type: ignore[arg-type]
+                purpose=form.cleaned_data["purpose"],
+            )
         except DomainError as exc:
             form.add_error("q", str(exc.message))
     recent = list(selectors.vehicles_for(user).order_by("-id")[:20])  # type: ignore[arg-type]
-    return render(request, "web/console.html", {"form": form, "result": result,
-                                                 "recent": recent, "full": full})
+    return render(
+        request,
+        "web/console.html",
+        {"form": form, "result": result, "recent": recent, "full": full},
+    )

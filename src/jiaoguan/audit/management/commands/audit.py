@@ -24,5 +24,6 @@ class Command(BaseCommand):
                 f"{result.anchors_checked} anchors verified"
             )
             return
-        raise CommandError(f"audit chain BROKEN at {result.first_break} "
-                           f"(after {result.rows_checked} rows)")
+        raise CommandError(
+            f"audit chain BROKEN at {result.first_break} (after {result.rows_checked} rows)"
+        )
