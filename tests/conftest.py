@@ -33,7 +33,7 @@ def sandbox_server() -> Iterator[Any]:
     server = make_server(port=0, key=SANDBOX_KEY)
     server.start_in_thread()
     yield server
-    server.shutdown()
+    server.close()
 
 
 @pytest.fixture(autouse=True)
@@ -69,8 +69,9 @@ def make_vehicle(
     owner: Person, *, region: str | None = None, plate: str | None = None, **kw: Any
 ) -> Vehicle:
     n = next(_counter)
-    from jiaoguan.demo.seed import make_vin, serial
     import random
+
+    from jiaoguan.demo.seed import make_vin, serial
 
     region = region or owner.region_code
     from jiaoguan.kernel import regions

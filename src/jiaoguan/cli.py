@@ -20,7 +20,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -82,7 +81,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         sandbox.shutdown()
         return 0
     worker = subprocess.Popen(
-        [sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],  # noqa: S603
+        [sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],
         env=os.environ.copy(),
     )
     try:
@@ -125,10 +124,8 @@ def _export(path: Path, text: str, check: bool) -> int:
     if check:
         current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(
-                f"{path} is out of date: run `jiaoguan {path.stem.replace('configuration', 'configdoc')}`",
-                file=sys.stderr,
-            )
+            command = "configdoc" if path.stem == "configuration" else path.stem
+            print(f"{path} is out of date: run `jiaoguan {command}`", file=sys.stderr)
             return 1
         print(f"{path} is up to date")
         return 0

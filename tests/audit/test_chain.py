@@ -139,9 +139,12 @@ def test_postgres_trigger_refuses_update_and_delete() -> None:
         "UPDATE audit_auditevent SET reason = 'x' WHERE id = %s",
         "DELETE FROM audit_auditevent WHERE id = %s",
     ):
-        with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cur:
-                cur.execute(sql, [event.pk])
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cur,
+        ):
+            cur.execute(sql, [event.pk])
 
 
 def test_one_transaction_keeps_one_partition() -> None:

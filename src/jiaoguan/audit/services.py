@@ -98,9 +98,7 @@ def _take_head() -> AuditHead:
         partitions = settings.AUDIT_PARTITIONS
         head = (
             AuditHead.objects.select_for_update()
-            .filter(
-                partition=random.randrange(partitions)  # noqa: S311 - load spreading, not security
-            )
+            .filter(partition=random.randrange(partitions))
             .first()
         )
     if head is None:

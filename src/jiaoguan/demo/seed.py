@@ -40,7 +40,7 @@ from jiaoguan.registry.models import Organisation, Person, Plate, Vehicle
 from sandbox.population import name_for
 
 PROVINCE = "32"
-DEMO_PASSWORD = "jiaoguan-demo-2018"
+DEMO_PASSWORD = "jiaoguan-demo-2018"  # noqa: S105 - printed for the demo, by design
 SERIAL_CHARS = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I, O (GA 36-2018; DOMAIN.md §3.1)
 WMIS = ("LSV", "LFV", "LGB", "LBV", "LVS", "LHG", "LSG", "LGW", "LNB", "LRW")
 BRANDS = (
@@ -124,7 +124,7 @@ def seed_demo(
     """Seed the demo province. Deterministic; refuses to run twice on the same database."""
     if Person.objects.exists():
         raise RuntimeError("the database already holds registry data; the demo reuses it")
-    rng = random.Random(20180901)  # noqa: S311 - demo data, not security
+    rng = random.Random(20180901)
     report = SeedReport()
     cities = [c.code for c in regions.cities_of(PROVINCE)]
     system = Actor.system("demo seed")
@@ -138,7 +138,7 @@ def seed_demo(
         progress(f"  vehicles: {report.vehicles}")
         _seed_staff(system, cities, orgs, password_hash, report)
         progress(f"  staff and outlet accounts: {report.accounts}")
-        client, token = accounts.api_client_create(
+        _client, token = accounts.api_client_create(
             actor=system,
             name="江苏省保险行业平台 (demo)",
             scopes=["registry:read"],
@@ -371,7 +371,7 @@ def bulk_vehicles(
 ) -> int:
     """Load ``count`` extra vehicles (with owners and plates) straight into the database, for
     benchmarks. No audit rows or history: this is a data loader, not a business path."""
-    rng = random.Random(count)  # noqa: S311
+    rng = random.Random(count)
     cities = [c.code for c in regions.cities_of(PROVINCE)]
     start = Vehicle.objects.count()
     now = clock.now()
