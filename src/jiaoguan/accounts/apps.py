@@ -1,11 +1,15 @@
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
 def _after_migrate(sender: AppConfig, **kwargs: Any) -> None:
-    # Setup data, not business rules: the role groups and the audit chain heads.
+    # Setup data, not business rules: the role groups and the audit chain heads. post_migrate
+    # fires once per app, and each app's permissions are created in its own turn, so the roles
+    # are synced in the last app's turn, when every permission exists.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
     from jiaoguan.accounts.roles import sync_roles
     from jiaoguan.audit.services import ensure_heads
 
@@ -19,4 +23,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        post_migrate.connect(_after_migrate, sender=self)
+        post_migrate.connect(_after_migrate, dispatch_uid="jiaoguan.accounts.after_migrate")

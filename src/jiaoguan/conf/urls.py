@@ -10,3 +10,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("jiaoguan.web.urls")),
 ]
+
+handler400 = "jiaoguan.web.errors.bad_request"
+handler403 = "jiaoguan.web.errors.permission_denied"
+handler404 = "jiaoguan.web.errors.not_found"
+handler500 = "jiaoguan.web.errors.server_error"
