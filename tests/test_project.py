@@ -64,3 +64,27 @@ def test_demo_seed_small(capsys: pytest.CaptureFixture[str]) -> None:
     assert audit_verify().ok
     with pytest.raises(RuntimeError):
         seed.seed_demo(persons=1, vehicles=1)
+
+
+def test_translation_catalogue_is_complete() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "check"],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.django_db
+def test_pages_are_chinese_first_with_english(client: object) -> None:
+    zh = client.get("/").content.decode()  # type: ignore[attr-defined]
+    assert '<html lang="zh-hans">' in zh and "交通管理服务" in zh
+    client.cookies["django_language"] = "en"  # type: ignore[attr-defined]
+    en = client.get("/").content.decode()  # type: ignore[attr-defined]
+    assert '<html lang="en">' in en and "Traffic administration services" in en
+
+
+@pytest.mark.django_db
+def test_unknown_page_is_a_page_not_a_500(client: object) -> None:
+    resp = client.get("/no/such/page/")  # type: ignore[attr-defined]
+    assert resp.status_code == 404 and "页面不存在" in resp.content.decode()

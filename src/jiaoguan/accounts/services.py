@@ -37,7 +37,7 @@ def _audit_user(actor: Actor, user: User, action: str, reason: str = "") -> None
         object_type="user",
         object_ref=str(user.public_id),
         reason=reason,
-        subject_person_ref=str(user.person.public_id) if user.person_id else "",
+        subject_person_ref=str(user.person.public_id) if user.person else "",
     )
 
 
@@ -173,7 +173,7 @@ def _open_challenge(user: User, *, sms: SmsGateway | None) -> OtpChallenge:
     if challenge.channel == OtpChannel.SMS:
         code = f"{secrets.randbelow(10**6):06d}"
         challenge.code_hash = crypto.sm3_hex(f"{challenge.public_id}:{code}")
-        phone = user.phone or (user.person.phone if user.person_id else "")
+        phone = user.phone or (user.person.phone if user.person else "")
         if not phone:
             raise DomainError("no_phone", "账户未登记手机号码，请到窗口办理")
         challenge.save()

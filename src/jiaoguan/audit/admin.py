@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from jiaoguan.audit.models import AuditAnchor, AuditEvent
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

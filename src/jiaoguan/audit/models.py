@@ -11,23 +11,25 @@ Rows hold no foreign keys: an audit row never dies with the object or actor it n
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.db import models
+
+_M = TypeVar("_M", bound=models.Model)
 
 
 class AppendOnlyError(RuntimeError):
     """Audit rows can be added, never changed or deleted."""
 
 
-class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
+class AppendOnlyQuerySet(models.QuerySet[_M]):
     def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit rows cannot be updated")
 
-    def delete(self) -> NoReturn:  # type: ignore[override]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError("audit rows cannot be deleted")
 
-    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def bulk_update(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("audit rows cannot be updated")
 
 
@@ -118,7 +120,7 @@ class AuditAnchor(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    objects = AppendOnlyQuerySet.as_manager()  # type: ignore[assignment]
+    objects = AppendOnlyQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"anchor {self.pk} {self.hash[:12]}"

@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import QuerySet
 
@@ -74,7 +75,7 @@ def persons_for(principal: Principal) -> QuerySet[Person]:
 def _get(qs: QuerySet[M], public_id: str | uuid.UUID, what: str) -> M:
     try:
         return qs.get(public_id=uuid.UUID(str(public_id)))
-    except (ValueError, qs.model.DoesNotExist) as exc:
+    except (ValueError, ObjectDoesNotExist) as exc:
         raise NotFound("not_found", f"未找到该{what}") from exc
 
 

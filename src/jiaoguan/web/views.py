@@ -42,7 +42,7 @@ def console(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         try:
             result = selectors.registry_search(
-                user,
+                user,  # type: ignore[arg-type]
                 form.cleaned_data["q"],
                 actor=Actor.of(user),  # type: ignore[arg-type]
                 purpose=form.cleaned_data["purpose"],

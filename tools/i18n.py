@@ -1,0 +1,109 @@
+"""Fill and check the Simplified Chinese catalogue (src/jiaoguan/locale/zh_Hans).
+
+    python tools/i18n.py fill    write the translations below into django.po
+    python tools/i18n.py check   exit 1 if any message lacks a translation
+
+Source strings are English (Django's convention); zh-hans is the default language, so every
+string a page shows must be here. ``make messages`` runs makemessages, fill and compilemessages.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+PO = Path(__file__).resolve().parents[1] / "src/jiaoguan/locale/zh_Hans/LC_MESSAGES/django.po"
+
+ZH = {
+    "Citizen": "群众", "Staff": "工作人员", "Partner system": "合作方系统",
+    "SMS code": "短信验证码", "Authenticator code": "动态口令",
+    "Sign in": "登录", "Next": "下一步",
+    "No account yet? Register with your real name": "还没有账户？实名注册",
+    "One-time code": "验证码",
+    "We sent a 6-digit code by SMS to the phone on record.": "我们已向您登记的手机发送6位短信验证码。",
+    "Enter the 6-digit code from your authenticator.": "请输入动态口令器上的6位数字。",
+    "Demo: the current code is": "演示环境：当前动态口令为",
+    "Demo: SMS messages are printed by the sandbox": "演示环境：短信由模拟平台输出",
+    "Register with your real name": "实名注册",
+    "Your name and ID number are checked with the identity platform once; you will not type "
+    "them again.": "您的姓名和身份证明号码仅需经身份认证平台核验一次，此后无需再次填写。",
+    "Register": "注册", "Your account is open": "账户已开通",
+    "Your identity was verified. You can now sign in.": "您的身份已核验，现在可以登录。",
+    "Male": "男", "Female": "女",
+    "Resident ID card": "居民身份证", "Residence permit (Hong Kong)": "港澳台居民居住证（香港）",
+    "Residence permit (Macau)": "港澳台居民居住证（澳门）",
+    "Residence permit (Taiwan)": "港澳台居民居住证（台湾）",
+    "Vehicle administration office": "车辆管理所", "County vehicle office": "县级车管所",
+    "Township service point": "乡镇交管服务站", "Car dealer": "汽车销售企业",
+    "Used-car market": "二手车交易市场", "Insurer": "保险公司", "Post office": "邮政网点",
+    "Inspection station": "机动车检验机构", "Exam site": "考场", "Traffic police unit": "交警队",
+    "Company": "企业", "Small passenger car": "小型载客汽车", "Mini passenger car": "微型载客汽车",
+    "Medium bus": "中型载客汽车", "Large bus": "大型载客汽车", "Light truck": "轻型载货汽车",
+    "Heavy truck": "重型载货汽车", "Trailer": "挂车", "Motorcycle": "普通摩托车",
+    "Light motorcycle": "轻便摩托车", "Non-commercial": "非营运", "Commercial": "营运",
+    "Petrol": "汽油", "Diesel": "柴油", "Battery electric": "纯电动", "Plug-in hybrid": "插电式混合动力",
+    "Fuel cell": "燃料电池", "Normal": "正常", "Mortgaged": "抵押", "Seized": "查封",
+    "Deregistered": "注销", "In use": "在用", "Retired": "已收回", "Valid": "有效",
+    "Expired": "逾期", "Suspended (detained)": "暂扣", "Revoked": "吊销", "Cancelled": "注销",
+    "6 years": "六年", "10 years": "十年", "Permanent": "长期",
+    "The request could not be understood.": "请求无法识别。",
+    "You may not open this page.": "您无权访问此页面。",
+    "This page does not exist.": "页面不存在。",
+    "Something went wrong on our side. Please try again later.": "系统出现问题，请稍后再试。",
+    "Plate number, VIN or ID number": "号牌号码、车辆识别代号或身份证明号码",
+    "Purpose of this search": "查询用途", "Counter business": "窗口业务办理",
+    "Username": "用户名", "Password": "密码", "Full name": "姓名",
+    "Resident ID number": "公民身份号码", "Mobile phone": "手机号码",
+    "Traffic administration services": "交通管理服务", "jiaoguan": "交管",
+    "Skip to content": "跳到正文", "Main": "主导航", "My licence and vehicles": "我的驾驶证和车辆",
+    "Console": "工作台", "Sign out": "退出",
+    "jiaoguan is open-source software for traffic administration.": "交管（jiaoguan）是开源的交通管理业务软件。",
+    "Scope": "管辖范围", "Search": "查询", "Every search is recorded with its purpose.": "每次查询及其用途均留痕记录。",
+    "Results": "查询结果", "Nothing found in your scope.": "在您的管辖范围内未找到记录。",
+    "Person": "人员", "Recently registered in your scope": "辖区内最近登记的车辆",
+    "No records in your scope.": "辖区内暂无记录。", "Back to the home page": "返回首页",
+    "Vehicle and driving-licence business online, at kiosks, at agent outlets and at the "
+    "counter: done once, with your ID card alone.": "车驾管业务网上办、自助办、网点办、窗口办：一次办结，一证即办。",
+    "Driving licence": "驾驶证", "Classes": "准驾车型", "Status": "状态", "permanent": "长期",
+    "Points this cycle": "本记分周期累积记分", "You have no driving licence on record.": "您名下没有驾驶证记录。",
+    "My vehicles": "我的车辆", "Plate": "号牌号码", "Vehicle": "车辆", "Registered": "登记日期",
+    "You have no vehicles on record.": "您名下没有机动车记录。", "Owner": "所有人", "Region": "行政区划",
+}
+
+_ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')
+
+
+def _join(block: str) -> str:
+    return "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', block))
+
+
+def _entries(text: str) -> list[tuple[str, str, re.Match[str]]]:
+    return [(_join(m.group(1)), _join(m.group(2)), m) for m in _ENTRY.finditer(text)]
+
+
+def fill() -> int:
+    text = PO.read_text(encoding="utf-8").replace("#, fuzzy\n", "")
+    out, pos = [], 0
+    for msgid, _old, m in _entries(text):
+        if not msgid:
+            continue
+        zh = ZH.get(msgid, "")
+        out.append(text[pos:m.start(2)])
+        out.append(f'"{zh}"\n\n')
+        pos = m.end(2)
+    out.append(text[pos:])
+    PO.write_text("".join(out), encoding="utf-8")
+    return check()
+
+
+def check() -> int:
+    missing = [msgid for msgid, msgstr, _m in _entries(PO.read_text(encoding="utf-8"))
+               if msgid and not msgstr]
+    for msgid in missing:
+        print(f"missing zh-hans translation: {msgid!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit({"fill": fill, "check": check}[sys.argv[1]]())
