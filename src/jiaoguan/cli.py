@@ -80,6 +80,9 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     if ns.no_server:
         sandbox.shutdown()
         return 0
+    stop = threading.Event()
+    threading.Thread(target=_enqueue_anchors, args=(stop, ns.anchor_minutes * 60), daemon=True,
+                     name="anchor-scheduler").start()
     worker = subprocess.Popen(
         [sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],
         env=os.environ.copy(),
@@ -87,9 +90,22 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     try:
         _manage("runserver", f"127.0.0.1:{ns.port}", "--noreload")
     finally:
+        stop.set()
         worker.terminate()
         sandbox.shutdown()
     return 0
+
+
+def _enqueue_anchors(stop: threading.Event, every: float) -> None:
+    """Demo scheduler: enqueue the audit-anchor job for the worker at a fixed interval
+    (production runs `jiaoguan audit anchor` from its own scheduler, docs/operations.md)."""
+    from django.db import connections
+
+    from jiaoguan.audit.tasks import anchor_audit_chains
+
+    while not stop.wait(every):
+        anchor_audit_chains.enqueue()
+        connections.close_all()
 
 
 def cmd_seed(ns: argparse.Namespace) -> int:
@@ -188,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--persons", type=int, default=2000)
     d.add_argument("--vehicles", type=int, default=2000)
     d.add_argument("--no-server", action="store_true", help="seed and print logins, then exit")
+    d.add_argument("--anchor-minutes", type=float, default=10,
+                   help="how often the demo anchors the audit chains")
     d.set_defaults(func=cmd_demo)
     s = sub.add_parser("seed", help="load extra vehicles for benchmarks")
     s.add_argument("--vehicles", type=int, required=True)

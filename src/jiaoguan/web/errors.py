@@ -37,3 +37,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
         "Internal error",
         _("Something went wrong on our side. Please try again later."),
     )
+
+
+def nul_character(request: HttpRequest) -> HttpResponse:
+    return _answer(
+        request,
+        400,
+        "nul_character",
+        "Bad request",
+        _("The input contains a control character (NUL) that no field accepts."),
+    )

@@ -31,3 +31,33 @@ class RequestIdMiddleware:
             context.channel.reset(t2)
         response["X-Request-ID"] = rid
         return response
+
+
+_TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    if "\x00" in request.path:
+        return True
+    if any("\x00" in k or any("\x00" in v for v in vs) for k, vs in request.GET.lists()):
+        return True
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if request.method in {"POST", "PUT", "PATCH"} and content_type.startswith(_TEXT_BODIES):
+        body = request.body
+        return b"\x00" in body or b"\\u0000" in body.lower()
+    return False
+
+
+class RejectNulMiddleware:
+    """Refuse any input carrying a NUL character (no field has a use for one, and PostgreSQL
+    cannot store it in text): a 400 with a clear message instead of a database error."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            from jiaoguan.web.errors import nul_character
+
+            return nul_character(request)
+        return self.get_response(request)
