@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -81,8 +82,12 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         sandbox.shutdown()
         return 0
     stop = threading.Event()
-    threading.Thread(target=_enqueue_anchors, args=(stop, ns.anchor_minutes * 60), daemon=True,
-                     name="anchor-scheduler").start()
+    threading.Thread(
+        target=_enqueue_anchors,
+        args=(stop, ns.anchor_minutes * 60),
+        daemon=True,
+        name="anchor-scheduler",
+    ).start()
     worker = subprocess.Popen(
         [sys.executable, "-m", "jiaoguan.cli", "manage", "db_worker"],
         env=os.environ.copy(),
@@ -204,8 +209,12 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--persons", type=int, default=2000)
     d.add_argument("--vehicles", type=int, default=2000)
     d.add_argument("--no-server", action="store_true", help="seed and print logins, then exit")
-    d.add_argument("--anchor-minutes", type=float, default=10,
-                   help="how often the demo anchors the audit chains")
+    d.add_argument(
+        "--anchor-minutes",
+        type=float,
+        default=10,
+        help="how often the demo anchors the audit chains",
+    )
     d.set_defaults(func=cmd_demo)
     s = sub.add_parser("seed", help="load extra vehicles for benchmarks")
     s.add_argument("--vehicles", type=int, required=True)
