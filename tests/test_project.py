@@ -70,8 +70,12 @@ def test_translation_catalogue_is_complete() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, str(ROOT / "tools" / "i18n.py"), "check"],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "i18n.py"), "check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
 
 

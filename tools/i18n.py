@@ -127,6 +127,52 @@ ZH = {
     "You have no vehicles on record.": "您名下没有机动车记录。",
     "Owner": "所有人",
     "Region": "行政区划",
+    "A username has 3 to 64 letters, digits or . _ - @": "用户名为3至64位字母、数字或 ._-@",
+    "This username is taken": "该用户名已被使用",
+    "The name does not match the ID number": "姓名与身份证明号码不一致",
+    "The identity platform has no such person": "身份认证平台查无此人",
+    "This ID number cannot be used for business": "该身份证明号码不能办理业务",
+    "Real-name verification failed": "实名认证未通过",
+    "An account is already open for this ID number": "该身份证明号码已开通账户",
+    "Too many failed sign-ins: the account is locked for a while. Please try again later": "登录失败次数过多，账户已暂时锁定，请稍后再试",
+    "Wrong username or password": "用户名或密码错误",
+    "No mobile phone is on record for this account; please visit a service window": "账户未登记手机号码，请到窗口办理",
+    "The code has expired; please sign in again": "验证码已失效，请重新登录",
+    "The code is not correct": "验证码不正确",
+    "The scope must be a 2, 4 or 6 digit region code": "管辖范围应为2、4或6位行政区划代码",
+    "A mobile number has 11 digits starting with 1": "手机号码应为以1开头的11位数字",
+    "Enter a name (at most 64 characters)": "请填写姓名（不超过64个字）",
+    "This ID number is already registered": "该身份证明号码已登记",
+    "An address has at most 200 characters": "地址不超过200个字",
+    "Unknown kind of organisation": "机构类型不正确",
+    "This unified social credit code is already registered": "该统一社会信用代码已登记",
+    "A vehicle has exactly one owner": "车辆须有且仅有一个所有人",
+    "This VIN is already registered": "该车辆识别代号已登记",
+    "This plate number is in use": "该号牌号码已被使用",
+    "You may not do this": "无权执行此操作",
+    "Give a reason": "请填写原因",
+    "A licence is valid for 6 years, 10 years or permanently": "有效期限只能是6年、10年或长期",
+    "This person already holds a driving licence": "此人已有驾驶证",
+    "You may not search the vehicle and driver records": "无权查询车驾管档案",
+    "Say why you are looking at this person's data": "查询个人信息须说明用途",
+    "This account is not bound to a verified person": "账户未绑定实名信息",
+    "Invalid page cursor": "分页游标不正确",
+    "The mobile number is not valid": "手机号码格式不正确",
+    "Unknown role: %(roles)s": "角色不正确：%(roles)s",
+    "Unknown scope: %(scopes)s": "未知的授权范围：%(scopes)s",
+    "Unknown command: %(command)s": "未知操作：%(command)s",
+    "The vehicle is %(status)s: this command does not apply": "车辆当前状态为“%(status)s”，不能执行该操作",
+    "%(what)s not found": "未找到%(what)s",
+    "A page holds 1 to %(max)d rows": "每页条数应为1至%(max)d",
+    "%(partner)s did not answer in time. Please try again later.": "%(partner)s响应超时，请稍后再试。",
+    "%(partner)s cannot be reached. Please try again later.": "%(partner)s暂时无法访问，请稍后再试。",
+    "%(partner)s cannot handle the request now. Please try again later.": "%(partner)s暂时无法处理请求，请稍后再试。",
+    "The answer of %(partner)s failed its signature check. Please try again later.": "%(partner)s的应答未通过签名校验，请稍后再试。",
+    "The identity platform": "身份认证平台",
+    "The SMS gateway": "短信平台",
+    "Enter a plate number, a VIN or an ID number": "请输入号牌号码、车辆识别代号或身份证明号码",
+    "The search text is too long": "查询内容过长",
+    "Not recognised: enter a full plate number, a 17-character VIN or an 18-digit ID number": "无法识别：请输入完整的号牌号码、17位车辆识别代号或18位身份证明号码",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')
@@ -141,7 +187,11 @@ def _entries(text: str) -> list[tuple[str, str, re.Match[str]]]:
 
 
 def fill() -> int:
-    text = PO.read_text(encoding="utf-8").replace("#, fuzzy\n", "")
+    # The table above is the source of truth: drop makemessages' fuzzy guesses and their
+    # "#| previous msgid" lines before filling.
+    text = PO.read_text(encoding="utf-8")
+    text = re.sub(r"^#\| .*\n", "", text, flags=re.MULTILINE)
+    text = text.replace("#, fuzzy, ", "#, ").replace("#, fuzzy\n", "")
     out, pos = [], 0
     for msgid, _old, m in _entries(text):
         if not msgid:
@@ -156,6 +206,9 @@ def fill() -> int:
 
 
 def check() -> int:
+    if "#, fuzzy" in PO.read_text(encoding="utf-8"):
+        print("fuzzy entries in the catalogue: run `make messages`", file=sys.stderr)
+        return 1
     missing = [
         msgid
         for msgid, msgstr, _m in _entries(PO.read_text(encoding="utf-8"))

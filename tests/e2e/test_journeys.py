@@ -127,7 +127,7 @@ def test_clerk_sees_error_beside_field_for_forbidden_plate_letter(
     assert response.status == 200
     field = page.locator(".field", has=page.locator("#id_q"))
     expect(field.locator("p.error")).to_be_visible()
-    expect(field.locator("p.error")).to_contain_text("无法识别")
+    expect(field.locator("p.error")).to_contain_text("号牌序号从不使用字母I和O")
     expect(page.locator("#id_q")).to_have_value("苏A12I45")
     expect(page.get_by_test_id("results")).to_have_count(0)
     screenshot("3-clerk-bad-plate")

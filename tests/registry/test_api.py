@@ -119,7 +119,10 @@ def test_search_outside_scope_finds_nothing(world: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("path", "params", "status", "code"),
     [
-        ("/api/v1/search", {"q": "苏A12I45"}, 422, "query_unrecognised"),
+        ("/api/v1/search", {"q": "苏A12I45"}, 422, "forbidden_letter_io"),
+        ("/api/v1/search", {"q": "LSJA24U62JG269226"}, 422, "bad_check_digit"),
+        ("/api/v1/search", {"q": "11010519491231002Y"}, 422, "bad_character"),
+        ("/api/v1/search", {"q": "hello"}, 422, "query_unrecognised"),
         ("/api/v1/search", {"q": ""}, 422, "query_required"),
         ("/api/v1/search", {"q": "x" * 500}, 422, "query_too_long"),
         ("/api/v1/search", {}, 422, "validation_error"),
@@ -242,3 +245,16 @@ def test_identifier_decode_api() -> None:
     assert c.get("/api/v1/identifiers/plate/黔A12345").json()["valid"] is False
     unknown = c.get("/api/v1/identifiers/passport/E12345678")
     assert unknown.status_code == 422 and unknown["Content-Type"] == PROBLEM
+
+
+def test_errors_come_in_the_callers_language(world: dict[str, Any]) -> None:
+    clerk = client_for(make_staff("counter_clerk", "3201"))
+    zh = clerk.get("/api/v1/search", {"q": "苏A12I45"}).json()
+    en = clerk.get("/api/v1/search", {"q": "苏A12I45"}, HTTP_ACCEPT_LANGUAGE="en").json()
+    assert zh["code"] == en["code"] == "forbidden_letter_io"
+    assert zh["detail"] == "第5位是字母“I”：号牌序号从不使用字母I和O。"
+    assert en["detail"] == "Character 5 is the letter I: plate serials never use I or O."
+    assert en["invalid_params"][0]["name"] == "q" and en["invalid_params"][0]["citation"]
+    zh2 = clerk.get("/api/v1/vehicles", {"limit": "0"}).json()["detail"]
+    en2 = clerk.get("/api/v1/vehicles", {"limit": "0"}, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert zh2 == "每页条数应为1至100" and en2 == "A page holds 1 to 100 rows"

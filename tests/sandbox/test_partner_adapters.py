@@ -149,7 +149,7 @@ def test_partner_timeout(partners: SandboxServer, settings: Any, service: str) -
         else:
             HttpSmsGateway().send(phone="13800000000", text="x")
     assert info.value.code == "partner_timeout"
-    assert info.value.message.endswith("响应超时，请稍后再试")
+    assert info.value.message.endswith("响应超时，请稍后再试。")
 
 
 def test_wrong_key_is_a_partner_error(partners: SandboxServer, settings: Any) -> None:
@@ -168,7 +168,7 @@ def test_unreachable_partner(settings: Any) -> None:
     with pytest.raises(PartnerUnavailable) as info:
         HttpIdentityPlatform().verify(name="张三", id_number="11010519491231002X")
     assert info.value.code == "partner_unreachable"
-    assert info.value.message == "身份认证平台暂时无法访问，请稍后再试"
+    assert info.value.message == "身份认证平台暂时无法访问，请稍后再试。"
 
 
 def test_unconfigured_partner_is_unreachable(settings: Any) -> None:

@@ -27,6 +27,9 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 from django.conf import settings
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jiaoguan.accounts.ports import IdentityVerdict
 from jiaoguan.kernel.crypto import constant_time_equal
@@ -56,12 +59,12 @@ class _Answer:
 class _PartnerClient:
     """JSON over HTTP to one partner, with bearer auth and response-signature checks.
 
-    ``label`` is the partner's Chinese name, used in the messages users see.
+    ``label`` is the partner's name (translatable), used in the messages users see.
     """
 
     def __init__(
         self,
-        label: str,
+        label: str | Promise,
         *,
         base_url: str | None = None,
         key: str | None = None,
@@ -87,12 +90,16 @@ class _PartnerClient:
 
     def unavailable(self, code: str) -> PartnerUnavailable:
         messages = {
-            "partner_timeout": f"{self.label}响应超时，请稍后再试",
-            "partner_unreachable": f"{self.label}暂时无法访问，请稍后再试",
-            "partner_error": f"{self.label}暂时无法处理请求，请稍后再试",
-            "partner_bad_signature": f"{self.label}的应答未通过签名校验，请稍后再试",
+            "partner_timeout": _("%(partner)s did not answer in time. Please try again later."),
+            "partner_unreachable": _("%(partner)s cannot be reached. Please try again later."),
+            "partner_error": _(
+                "%(partner)s cannot handle the request now. Please try again later."
+            ),
+            "partner_bad_signature": _(
+                "The answer of %(partner)s failed its signature check. Please try again later."
+            ),
         }
-        return PartnerUnavailable(code, messages[code])
+        return PartnerUnavailable(code, messages[code] % {"partner": self.label})
 
     def request(self, method: str, path: str, payload: dict[str, Any] | None = None) -> _Answer:
         """Send one request; return the verified answer for 2xx/4xx, raise otherwise."""
@@ -158,7 +165,9 @@ class HttpIdentityPlatform:
     def __init__(
         self, *, base_url: str | None = None, key: str | None = None, timeout: float | None = None
     ) -> None:
-        self._client = _PartnerClient("身份认证平台", base_url=base_url, key=key, timeout=timeout)
+        self._client = _PartnerClient(
+            gettext_lazy("The identity platform"), base_url=base_url, key=key, timeout=timeout
+        )
 
     def verify(self, *, name: str, id_number: str) -> IdentityVerdict:
         answer = self._client.request(
@@ -183,12 +192,14 @@ class HttpSmsGateway:
     def __init__(
         self, *, base_url: str | None = None, key: str | None = None, timeout: float | None = None
     ) -> None:
-        self._client = _PartnerClient("短信平台", base_url=base_url, key=key, timeout=timeout)
+        self._client = _PartnerClient(
+            gettext_lazy("The SMS gateway"), base_url=base_url, key=key, timeout=timeout
+        )
 
     def send(self, *, phone: str, text: str) -> str:
         answer = self._client.request("POST", "/sms/v1/messages", {"phone": phone, "text": text})
         if answer.status == 400 and answer.data.get("error") == "invalid_phone":
-            raise DomainError("invalid_phone", "手机号码格式不正确", field="phone")
+            raise DomainError("invalid_phone", _("The mobile number is not valid"), field="phone")
         message_id = answer.data.get("message_id")
         if (
             answer.status not in (200, 201, 202)

@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind, OtpChannel
 from jiaoguan.accounts.models import ApiClient, OtpChallenge, User
@@ -44,9 +45,13 @@ def _audit_user(actor: Actor, user: User, action: str, reason: str = "") -> None
 def _check_username(username: str) -> str:
     username = username.strip()
     if not (3 <= len(username) <= 64) or not all(c.isalnum() or c in "._-@" for c in username):
-        raise DomainError("invalid_username", "用户名为3至64位字母、数字或 ._-@", field="username")
+        raise DomainError(
+            "invalid_username",
+            _("A username has 3 to 64 letters, digits or . _ - @"),
+            field="username",
+        )
     if User.objects.filter(username__iexact=username).exists():
-        raise Conflict("username_taken", "该用户名已被使用", field="username")
+        raise Conflict("username_taken", _("This username is taken"), field="username")
     return username
 
 
@@ -81,18 +86,22 @@ def citizen_register(
     verdict = (identity or get_port("identity")).verify(name=name, id_number=number)
     if not verdict.match:
         messages = {
-            "name_mismatch": "姓名与身份证明号码不一致",
-            "no_such_person": "身份认证平台查无此人",
-            "deceased": "该身份证明号码不能办理业务",
+            "name_mismatch": _("The name does not match the ID number"),
+            "no_such_person": _("The identity platform has no such person"),
+            "deceased": _("This ID number cannot be used for business"),
         }
         raise DomainError(
             f"identity_{verdict.reason}",
-            messages.get(verdict.reason, "实名认证未通过"),
+            messages.get(verdict.reason, _("Real-name verification failed")),
             field="id_number",
         )
     person = Person.objects.filter(id_number_index=id_number_index(number)).first()
     if person is not None and hasattr(person, "account"):
-        raise Conflict("person_has_account", "该身份证明号码已开通账户", field="id_number")
+        raise Conflict(
+            "person_has_account",
+            _("An account is already open for this ID number"),
+            field="id_number",
+        )
     system = Actor.system("real-name registration")
     if person is None:
         person = person_create(actor=system, name=name, id_number=number, phone=phone)
@@ -129,8 +138,14 @@ class LoginStep:
 
 def _refusal(user: User | None) -> DomainError:
     if user is not None and user.locked_until and user.locked_until > clock.now():
-        return Forbidden("account_locked", "登录失败次数过多，账户已暂时锁定，请稍后再试")
-    return DomainError("bad_credentials", "用户名或密码错误")
+        return Forbidden(
+            "account_locked",
+            _(
+                "Too many failed sign-ins: the account is locked for a while. "
+                "Please try again later"
+            ),
+        )
+    return DomainError("bad_credentials", _("Wrong username or password"))
 
 
 @transaction.atomic
@@ -175,7 +190,10 @@ def _open_challenge(user: User, *, sms: SmsGateway | None) -> OtpChallenge:
         challenge.code_hash = crypto.sm3_hex(f"{challenge.public_id}:{code}")
         phone = user.phone or (user.person.phone if user.person else "")
         if not phone:
-            raise DomainError("no_phone", "账户未登记手机号码，请到窗口办理")
+            raise DomainError(
+                "no_phone",
+                _("No mobile phone is on record for this account; please visit a service window"),
+            )
         challenge.save()
         (sms or get_port("sms")).send(
             phone=phone, text=f"【交管】您的登录验证码为{code}，5分钟内有效。请勿告诉他人。"
@@ -211,18 +229,22 @@ def login_verify(*, challenge_id: str, code: str) -> tuple[User | None, DomainEr
         .first()
     )
     if challenge is None or challenge.used_at or challenge.expires_at < now:
-        return None, DomainError("otp_expired", "验证码已失效，请重新登录", field="code")
+        return None, DomainError(
+            "otp_expired", _("The code has expired; please sign in again"), field="code"
+        )
     user = challenge.user
     if user.locked_until and user.locked_until > now:
         return None, _refusal(user)
     if challenge.attempts >= OTP_MAX_ATTEMPTS:
-        return None, DomainError("otp_expired", "验证码已失效，请重新登录", field="code")
+        return None, DomainError(
+            "otp_expired", _("The code has expired; please sign in again"), field="code"
+        )
     if not _code_ok(challenge, code):
         OtpChallenge.objects.filter(pk=challenge.pk).update(attempts=challenge.attempts + 1)
         _record_failure(user, "wrong one-time code")
         refusal = _refusal(User.objects.get(pk=user.pk))
         if refusal.code == "bad_credentials":
-            refusal = DomainError("otp_wrong", "验证码不正确", field="code")
+            refusal = DomainError("otp_wrong", _("The code is not correct"), field="code")
         return None, refusal
     _complete_login(challenge)
     return User.objects.get(pk=user.pk), None
@@ -258,11 +280,15 @@ def staff_create(
     unknown = [r for r in roles if r not in ROLE_BY_CODE or r == "citizen"]
     if unknown or not roles:
         raise DomainError(
-            "invalid_role", f"角色不正确：{', '.join(unknown) or '未选择'}", field="roles"
+            "invalid_role",
+            _("Unknown role: %(roles)s") % {"roles": ", ".join(unknown) or "-"},
+            field="roles",
         )
     if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
         raise DomainError(
-            "invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope"
+            "invalid_scope",
+            _("The scope must be a 2, 4 or 6 digit region code"),
+            field="region_scope",
         )
     kind = ROLE_BY_CODE[roles[0]].kind
     user = User(
@@ -299,11 +325,15 @@ def api_client_create(
     bad = [s for s in scopes if s not in SCOPE_PERMISSIONS]
     if bad or not scopes:
         raise DomainError(
-            "invalid_scope", f"未知的授权范围：{', '.join(bad) or '未选择'}", field="scopes"
+            "invalid_scope",
+            _("Unknown scope: %(scopes)s") % {"scopes": ", ".join(bad) or "-"},
+            field="scopes",
         )
     if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
         raise DomainError(
-            "invalid_scope", "管辖范围应为2、4或6位行政区划代码", field="region_scope"
+            "invalid_scope",
+            _("The scope must be a 2, 4 or 6 digit region code"),
+            field="region_scope",
         )
     token = "jg_" + secrets.token_urlsafe(32)
     client = ApiClient.objects.create(

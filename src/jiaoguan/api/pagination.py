@@ -6,6 +6,7 @@ from typing import Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Model, QuerySet
+from django.utils.translation import gettext as _
 from ninja import Schema
 
 from jiaoguan.kernel.errors import DomainError
@@ -24,13 +25,15 @@ class Page(Schema, Generic[T]):
 def keyset(qs: QuerySet[M], *, cursor: str | None, limit: int) -> tuple[list[M], str | None]:
     """Rows after ``cursor`` (the last id seen) in id order, at most ``limit`` (≤ 100)."""
     if not 1 <= limit <= MAX_PAGE:
-        raise DomainError("invalid_limit", f"每页条数应为1至{MAX_PAGE}", field="limit")
+        raise DomainError(
+            "invalid_limit", _("A page holds 1 to %(max)d rows") % {"max": MAX_PAGE}, field="limit"
+        )
     after = 0
     if cursor:
         try:
             after = int(signing.loads(cursor[:200], salt=_SALT))
         except (signing.BadSignature, ValueError, TypeError) as exc:
-            raise DomainError("invalid_cursor", "分页游标不正确", field="cursor") from exc
+            raise DomainError("invalid_cursor", _("Invalid page cursor"), field="cursor") from exc
     rows = list(qs.filter(pk__gt=after).order_by("pk")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]

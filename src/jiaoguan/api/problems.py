@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
@@ -44,7 +45,12 @@ def problem(
 
 
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    params = [p.as_dict() for p in exc.problems if p.field]
+    lang = get_language()
+    params = [
+        {**p.as_dict(), "name": p.field or exc.field, "message": p.localised(lang)}
+        for p in exc.problems
+        if p.field or exc.field
+    ]
     extra = (
         {"citations": sorted({p.citation for p in exc.problems if p.citation})}
         if any(p.citation for p in exc.problems)
@@ -54,7 +60,7 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         exc.status,
         exc.title,
         code=exc.code,
-        detail=str(exc.message),
+        detail=exc.localised(lang),
         invalid_params=params or None,
         extra=extra,
     )

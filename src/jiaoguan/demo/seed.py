@@ -214,7 +214,7 @@ def _seed_people(
         report.persons += 1
         age = (dt.date(2026, 1, 1) - person.birth_date).days // 365
         if n % 4 != 3 and age >= 18:
-            first = person.birth_date.replace(year=person.birth_date.year + 18) + dt.timedelta(
+            first = registry.add_years(person.birth_date, 18) + dt.timedelta(
                 days=rng.randrange(0, 365 * max(1, min(age - 18, 30)))
             )
             classes = rng.choice([["C1"], ["C1"], ["C1"], ["C2"], ["C1", "D"], ["B2"], ["A1"]])
@@ -226,8 +226,8 @@ def _seed_people(
                 if years_held < 16
                 else LicenceTerm.PERMANENT
             )
-            start = first.replace(
-                year=first.year + {LicenceTerm.SIX_YEARS: 0, LicenceTerm.TEN_YEARS: 6}.get(term, 16)
+            start = registry.add_years(
+                first, {LicenceTerm.SIX_YEARS: 0, LicenceTerm.TEN_YEARS: 6}.get(term, 16)
             )
             registry.licence_issue(
                 actor=system,

@@ -21,6 +21,14 @@ class Problem:
     field: str | None = None
     citation: str | None = None
 
+    def localised(self, lang: str | None) -> str:
+        """The message in ``lang``: English where one is carried and asked for, else the
+        message as given (Chinese, or a translation already made for the active language)."""
+        english = getattr(self, "message_en", "")
+        if english and (lang or "").startswith("en"):
+            return str(english)
+        return str(self.message)
+
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"code": self.code, "message": str(self.message)}
         if self.field is not None:
@@ -44,15 +52,22 @@ class DomainError(Exception):
         field: str | None = None,
         citation: str | None = None,
         problems: list[Problem] | None = None,
+        message_en: str = "",
     ) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.message_en = message_en
         self.field = field
         self.citation = citation
         self.problems: list[Problem] = problems or [
             Problem(code=code, message=message, field=field, citation=citation)
         ]
+
+    def localised(self, lang: str | None) -> str:
+        if self.message_en and (lang or "").startswith("en"):
+            return self.message_en
+        return str(self.message)
 
 
 class InvalidIdentifier(DomainError):
@@ -69,8 +84,11 @@ class InvalidIdentifier(DomainError):
         citation: str | None = None,
         problems: list[Problem] | None = None,
         kind: str = "",
+        message_en: str = "",
     ) -> None:
-        super().__init__(code, message, field=field, citation=citation, problems=problems)
+        super().__init__(
+            code, message, field=field, citation=citation, problems=problems, message_en=message_en
+        )
         self.kind = kind
 
 

@@ -234,6 +234,7 @@ def invalid(kind: str, problems: list[LocalisedProblem]) -> InvalidIdentifier:
         citation=first.citation,
         problems=list(problems),
         kind=kind,
+        message_en=first.message_en,
     )
 
 

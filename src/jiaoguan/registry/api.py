@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
 from jiaoguan.api.auth import ANY_AUTH, actor, principal, session_auth
@@ -99,7 +100,9 @@ def licence_detail(request: HttpRequest, licence_id: str) -> LicenceOut:
 def person_detail(request: HttpRequest, person_id: str, purpose: str = "") -> PersonOut:
     who = principal(request)
     if getattr(who, "kind", "") != "citizen" and not purpose.strip():
-        raise DomainError("purpose_required", "查询个人信息须说明用途", field="purpose")
+        raise DomainError(
+            "purpose_required", _("Say why you are looking at this person's data"), field="purpose"
+        )
     person = selectors.person_read(who, person_id, actor=actor(request), purpose=purpose[:200])
     return PersonOut.build(
         person,
@@ -136,7 +139,7 @@ def search(request: HttpRequest, q: str, purpose: str = "查询") -> SearchOut:
 def my_contact(request: HttpRequest, payload: ContactIn) -> PersonOut:
     who = principal(request)
     if not getattr(who, "person_id", None):
-        raise NotFound("not_found", "账户未绑定实名信息")
+        raise NotFound("not_found", _("This account is not bound to a verified person"))
     person = services.person_contact_update(
         actor=actor(request), person=who.person, phone=payload.phone, address=payload.address
     )

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.principal import Principal
@@ -76,15 +77,15 @@ def _get(qs: QuerySet[M], public_id: str | uuid.UUID, what: str) -> M:
     try:
         return qs.get(public_id=uuid.UUID(str(public_id)))
     except (ValueError, ObjectDoesNotExist) as exc:
-        raise NotFound("not_found", f"未找到该{what}") from exc
+        raise NotFound("not_found", _("%(what)s not found") % {"what": what}) from exc
 
 
 def vehicle_get(principal: Principal, public_id: str | uuid.UUID) -> Vehicle:
-    return _get(vehicles_for(principal), public_id, "车辆")
+    return _get(vehicles_for(principal), public_id, _("Vehicle"))
 
 
 def licence_get(principal: Principal, public_id: str | uuid.UUID) -> DrivingLicence:
-    return _get(licences_for(principal), public_id, "驾驶证")
+    return _get(licences_for(principal), public_id, _("Driving licence"))
 
 
 def can_see_full_identifiers(principal: Principal) -> bool:
@@ -96,7 +97,7 @@ def person_read(
     principal: Principal, public_id: str | uuid.UUID, *, actor: Actor, purpose: str
 ) -> Person:
     """Read one person's record; the read is audited with its purpose (who looked at my data)."""
-    person = _get(persons_for(principal), public_id, "人员")
+    person = _get(persons_for(principal), public_id, _("Person"))
     if principal.kind != AccountKind.CITIZEN:
         _log_read(actor, person, purpose=purpose, what="person.read")
     return person
@@ -123,24 +124,48 @@ class SearchResult:
 
 
 def classify_query(raw: str) -> tuple[str, str]:
-    """Decide whether a search term is a plate, a VIN or an ID number, and normalise it."""
+    """Decide whether a search term is a plate, a VIN or an ID number, and normalise it.
+
+    A term that looks like one kind (a Chinese first character: a plate; 17 letters and
+    digits: a VIN; 15 or 18 digits: an ID number) but does not parse gets that parser's own
+    problem (for example "I and O are never used in plate serials"), not a generic refusal."""
     text = (raw or "").strip()
     if not text:
-        raise DomainError("query_required", "请输入号牌号码、车辆识别代号或身份证明号码", field="q")
+        raise DomainError(
+            "query_required", _("Enter a plate number, a VIN or an ID number"), field="q"
+        )
     if len(text) > 32:
-        raise DomainError("query_too_long", "查询内容过长", field="q")
-    for kind, parser in (
-        ("plate", PlateNumber.parse),
-        ("vin", VIN.parse),
-        ("id_number", IdNumber.parse),
-    ):
+        raise DomainError("query_too_long", _("The search text is too long"), field="q")
+    parsers = (("plate", PlateNumber.parse), ("vin", VIN.parse), ("id_number", IdNumber.parse))
+    errors: dict[str, InvalidIdentifier] = {}
+    for kind, parser in parsers:
         try:
             return kind, str(parser(text))
-        except InvalidIdentifier:
-            continue
+        except InvalidIdentifier as exc:
+            errors[kind] = exc
+    compact = text.replace(" ", "")
+    likely = (
+        "plate"
+        if not compact[:1].isascii()
+        else "vin"
+        if len(compact) == 17
+        else "id_number"
+        if len(compact) in (15, 18) and compact[:-1].isdigit()
+        else None
+    )
+    if likely is not None:
+        found = errors[likely]
+        raise InvalidIdentifier(
+            found.code,
+            found.message,
+            field="q",
+            citation=found.citation,
+            message_en=found.message_en,
+            kind=likely,
+        )
     raise DomainError(
         "query_unrecognised",
-        "无法识别：请输入完整的号牌号码、17位车辆识别代号或18位身份证明号码",
+        _("Not recognised: enter a full plate number, a 17-character VIN or an 18-digit ID number"),
         field="q",
     )
 
@@ -150,7 +175,7 @@ def registry_search(principal: Principal, raw: str, *, actor: Actor, purpose: st
     """Search by plate, VIN or ID number within scope. Every search is audited as a read; a
     search that finds people records whose data was seen."""
     if not principal.has_perm("registry.search_registry"):
-        raise Forbidden("not_permitted", "无权查询车驾管档案")
+        raise Forbidden("not_permitted", _("You may not search the vehicle and driver records"))
     kind, value = classify_query(raw)
     result = SearchResult(kind=kind, normalized=value)
     vehicles = vehicles_for(principal)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from jiaoguan.audit.models import AuditEvent
 from jiaoguan.audit.services import Actor, audit_record
@@ -42,7 +43,9 @@ def phone_index(phone: str) -> str:
 def normalise_phone(raw: str) -> str:
     phone = "".join(ch for ch in raw if ch.isdigit())
     if len(phone) != 11 or not phone.startswith("1"):
-        raise DomainError("invalid_phone", "手机号码应为以1开头的11位数字", field="phone")
+        raise DomainError(
+            "invalid_phone", _("A mobile number has 11 digits starting with 1"), field="phone"
+        )
     return phone
 
 
@@ -120,10 +123,12 @@ def person_create(
     number = str(parsed)
     name = name.strip()
     if not name or len(name) > 64:
-        raise DomainError("invalid_name", "请填写姓名（不超过64个字）", field="name")
+        raise DomainError("invalid_name", _("Enter a name (at most 64 characters)"), field="name")
     index = id_number_index(number)
     if Person.objects.filter(id_number_index=index).exists():
-        raise Conflict("person_exists", "该身份证明号码已登记", field="id_number")
+        raise Conflict(
+            "person_exists", _("This ID number is already registered"), field="id_number"
+        )
     now = clock.now()
     person = Person(
         name=name,
@@ -170,7 +175,9 @@ def person_contact_update(
         person.phone_index = phone_index(phone)
     if address is not None:
         if len(address.strip()) > 200:
-            raise DomainError("invalid_address", "地址不超过200个字", field="address")
+            raise DomainError(
+                "invalid_address", _("An address has at most 200 characters"), field="address"
+            )
         person.address = address.strip()
     person.version += 1
     person.updated_at = clock.now()
@@ -192,9 +199,13 @@ def organisation_create(
 ) -> Organisation:
     parsed = USCC.parse(uscc)
     if kind not in OrganisationKind.values:
-        raise DomainError("invalid_kind", "机构类型不正确", field="kind")
+        raise DomainError("invalid_kind", _("Unknown kind of organisation"), field="kind")
     if Organisation.objects.filter(uscc=str(parsed)).exists():
-        raise Conflict("organisation_exists", "该统一社会信用代码已登记", field="uscc")
+        raise Conflict(
+            "organisation_exists",
+            _("This unified social credit code is already registered"),
+            field="uscc",
+        )
     now = clock.now()
     org = Organisation(
         uscc=str(parsed), name=name.strip(), kind=kind, created_at=now, updated_at=now
@@ -228,13 +239,13 @@ def vehicle_register(
     """Record a registered vehicle with its plate (the registration business itself, with
     review and fees, comes with the business engine)."""
     if (owner_person is None) == (owner_organisation is None):
-        raise DomainError("owner_required", "车辆须有且仅有一个所有人", field="owner")
+        raise DomainError("owner_required", _("A vehicle has exactly one owner"), field="owner")
     parsed_vin = VIN.parse(vin, imported=imported)
     parsed_plate = PlateNumber.parse(plate_number)
     if Vehicle.objects.filter(vin=str(parsed_vin)).exists():
-        raise Conflict("vin_exists", "该车辆识别代号已登记", field="vin")
+        raise Conflict("vin_exists", _("This VIN is already registered"), field="vin")
     if Plate.objects.filter(number=str(parsed_plate)).exists():
-        raise Conflict("plate_taken", "该号牌号码已被使用", field="plate_number")
+        raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
     now = clock.now()
     plate = Plate.objects.create(
         number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
@@ -275,16 +286,21 @@ def vehicle_status_change(
     """Run a named status command through the workflow table (``registry/workflow.py``)."""
     transition = VEHICLE_TRANSITIONS.get(command)
     if transition is None:
-        raise DomainError("unknown_command", f"未知操作：{command}", field="command")
+        raise DomainError(
+            "unknown_command",
+            _("Unknown command: %(command)s") % {"command": command},
+            field="command",
+        )
     if transition.permission not in permissions:
-        raise Forbidden("not_permitted", "无权执行此操作")
+        raise Forbidden("not_permitted", _("You may not do this"))
     if not reason.strip():
-        raise DomainError("reason_required", "请填写原因", field="reason")
+        raise DomainError("reason_required", _("Give a reason"), field="reason")
     locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
     if locked.status not in transition.source:
         raise Conflict(
             "transition_not_allowed",
-            f"车辆当前状态为“{locked.get_status_display()}”，不能执行该操作",
+            _("The vehicle is %(status)s: this command does not apply")
+            % {"status": locked.get_status_display()},
             citation=transition.citation,
         )
     before = snapshot(locked)
@@ -319,12 +335,17 @@ def licence_issue(
     Terms: 6 years, 10 years or permanent (R162 Art. 13)."""
     if term not in LicenceTerm.values:
         raise DomainError(
-            "invalid_term", "有效期限只能是6年、10年或长期", field="term", citation="R162 Art. 13"
+            "invalid_term",
+            _("A licence is valid for 6 years, 10 years or permanently"),
+            field="term",
+            citation="R162 Art. 13",
         )
     if DrivingLicence.objects.filter(person=person).exists():
-        raise Conflict("licence_exists", "此人已有驾驶证", field="person")
+        raise Conflict(
+            "licence_exists", _("This person already holds a driving licence"), field="person"
+        )
     years = {LicenceTerm.SIX_YEARS: 6, LicenceTerm.TEN_YEARS: 10}.get(LicenceTerm(term))
-    valid_until = _add_years(valid_from, years) if years else None
+    valid_until = add_years(valid_from, years) if years else None
     now = clock.now()
     licence = DrivingLicence(
         person=person,
@@ -349,7 +370,8 @@ def licence_issue(
     return licence
 
 
-def _add_years(d: dt.date, years: int) -> dt.date:
+def add_years(d: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later; 29 February becomes 28 February in a common year."""
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
