@@ -74,7 +74,7 @@ ZH = {
     "Deregistered": "注销",
     "In use": "在用",
     "Retired": "已收回",
-    "Valid": "有效",
+    "Valid": "有效", "Validity": "有效期",
     "Expired": "逾期",
     "Suspended (detained)": "暂扣",
     "Revoked": "吊销",
@@ -173,6 +173,8 @@ ZH = {
     "Enter a plate number, a VIN or an ID number": "请输入号牌号码、车辆识别代号或身份证明号码",
     "The search text is too long": "查询内容过长",
     "Not recognised: enter a full plate number, a 17-character VIN or an 18-digit ID number": "无法识别：请输入完整的号牌号码、17位车辆识别代号或18位身份证明号码",
+    ": ": "：",
+    "VIN": "车辆识别代号",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')

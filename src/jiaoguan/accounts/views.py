@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jiaoguan.accounts import services
@@ -18,7 +19,7 @@ _SESSION_KEY = "jiaoguan_otp_challenge"
 
 def _show_error(form: LoginForm | OtpForm | RegisterForm, exc: DomainError) -> None:
     field = exc.field if exc.field in form.fields else None
-    form.add_error(field, str(exc.message))
+    form.add_error(field, exc.localised(get_language()))
 
 
 @require_http_methods(["GET", "POST"])

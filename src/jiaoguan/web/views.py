@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 
+from jiaoguan.accounts.roles import ROLE_BY_CODE
 from jiaoguan.audit.services import Actor
+from jiaoguan.kernel import regions
 from jiaoguan.kernel.errors import DomainError
 from jiaoguan.registry import selectors
 from jiaoguan.web.forms import SearchForm
@@ -48,10 +51,20 @@ def console(request: HttpRequest) -> HttpResponse:
                 purpose=form.cleaned_data["purpose"],
             )
         except DomainError as exc:
-            form.add_error("q", str(exc.message))
+            form.add_error("q", exc.localised(get_language()))
     recent = list(selectors.vehicles_for(user).order_by("-id")[:20])  # type: ignore[arg-type]
+    english = (get_language() or "").startswith("en")
+    region = regions.region(getattr(user, "region_scope", "") or "")
+    roles = [ROLE_BY_CODE[c] for c in user.role_codes() if c in ROLE_BY_CODE]  # type: ignore[union-attr]
     return render(
         request,
         "web/console.html",
-        {"form": form, "result": result, "recent": recent, "full": full},
+        {
+            "scope_label": (region.name_en if english else region.name_zh) if region else "",
+            "role_labels": [r.name_en if english else r.name_zh for r in roles],
+            "form": form,
+            "result": result,
+            "recent": recent,
+            "full": full,
+        },
     )
