@@ -64,6 +64,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         print(f"seeded in {time.monotonic() - t0:.0f} s")
     else:
         print("reusing the existing demo data in", settings.DATABASES["default"]["NAME"])
+        token = seed.demo_partner_token()
     logins = seed.demo_logins()
     url = f"http://127.0.0.1:{ns.port}/"
     print("\n" + "=" * 72)
@@ -77,6 +78,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         print(f"{login.role:<22}{login.username:<36}{login.second_factor:<12}{login.scope}")
     if token:
         print(f"partner API token (insurer platform, registry:read, 32): {token}")
+        print(f"  try: curl -H 'Authorization: Bearer {token}' {url}api/v1/vehicles?limit=5")
     print("=" * 72 + "\n")
     if ns.no_server:
         sandbox.shutdown()

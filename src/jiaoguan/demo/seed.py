@@ -138,13 +138,7 @@ def seed_demo(
         progress(f"  vehicles: {report.vehicles}")
         _seed_staff(system, cities, orgs, password_hash, report)
         progress(f"  staff and outlet accounts: {report.accounts}")
-        _client, token = accounts.api_client_create(
-            actor=system,
-            name="江苏省保险行业平台 (demo)",
-            scopes=["registry:read"],
-            region_scope=PROVINCE,
-        )
-        report.partner_token = token
+        report.partner_token = demo_partner_token()
     _seed_citizens(people, password_hash, report)
     progress(
         f"  citizen accounts (real-name verified through the identity platform): {report.citizens}"
@@ -463,5 +457,16 @@ def demo_logins() -> list[DemoLogin]:
     return out
 
 
-def partner_clients() -> list[ApiClient]:
-    return list(ApiClient.objects.filter(revoked_at__isnull=True))
+DEMO_PARTNER = "江苏省保险行业平台 (demo)"
+
+
+def demo_partner_token() -> str:
+    """Issue the demo partner's bearer token for this run, revoking the previous one (a token
+    is shown once: only its hash is kept)."""
+    system = Actor.system("demo")
+    for old in ApiClient.objects.filter(name=DEMO_PARTNER, revoked_at__isnull=True):
+        accounts.api_client_revoke(actor=system, client=old, reason="new demo run")
+    _client, token = accounts.api_client_create(
+        actor=system, name=DEMO_PARTNER, scopes=["registry:read"], region_scope=PROVINCE
+    )
+    return token
