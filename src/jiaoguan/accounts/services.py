@@ -55,6 +55,16 @@ def _check_username(username: str) -> str:
     return username
 
 
+def _check_scope(region_scope: str) -> None:
+    """A scope is a GB/T 2260 prefix: 2 (province), 4 (city) or 6 (county) digits."""
+    if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
+        raise DomainError(
+            "invalid_scope",
+            _("The scope must be a 2, 4 or 6 digit region code"),
+            field="region_scope",
+        )
+
+
 def _check_password(password: str, user: User | None = None) -> None:
     try:
         validate_password(password, user)
@@ -284,12 +294,7 @@ def staff_create(
             _("Unknown role: %(roles)s") % {"roles": ", ".join(unknown) or "-"},
             field="roles",
         )
-    if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
-        raise DomainError(
-            "invalid_scope",
-            _("The scope must be a 2, 4 or 6 digit region code"),
-            field="region_scope",
-        )
+    _check_scope(region_scope)
     kind = ROLE_BY_CODE[roles[0]].kind
     user = User(
         username=username,
@@ -329,12 +334,7 @@ def api_client_create(
             _("Unknown scope: %(scopes)s") % {"scopes": ", ".join(bad) or "-"},
             field="scopes",
         )
-    if len(region_scope) not in (2, 4, 6) or not region_scope.isdigit():
-        raise DomainError(
-            "invalid_scope",
-            _("The scope must be a 2, 4 or 6 digit region code"),
-            field="region_scope",
-        )
+    _check_scope(region_scope)
     token = "jg_" + secrets.token_urlsafe(32)
     client = ApiClient.objects.create(
         name=name,

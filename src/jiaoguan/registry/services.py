@@ -25,6 +25,7 @@ from jiaoguan.registry.models import (
     Person,
     Plate,
     RecordVersion,
+    ScopedRegion,
     Vehicle,
 )
 from jiaoguan.registry.workflow import VEHICLE_TRANSITIONS
@@ -108,6 +109,15 @@ def _write(
     return event
 
 
+def _create(
+    obj: ScopedRegion, *, region_code: str, actor: Actor, action: str, subject_person_ref: str = ""
+) -> None:
+    """Insert a new registry record in its region, with its first version and audit row."""
+    obj.set_region(region_code)
+    obj.save(force_insert=True)
+    _write(obj, actor=actor, action=action, before=None, subject_person_ref=subject_person_ref)
+
+
 @transaction.atomic
 def person_create(
     *,
@@ -145,13 +155,11 @@ def person_create(
         phone = normalise_phone(phone)
         person.phone_enc = crypto.encrypt(phone, context=b"person.phone")
         person.phone_index = phone_index(phone)
-    person.set_region(residence_region or parsed.region_code)
-    person.save(force_insert=True)
-    _write(
+    _create(
         person,
+        region_code=residence_region or parsed.region_code,
         actor=actor,
         action="person.create",
-        before=None,
         subject_person_ref=str(person.public_id),
     )
     return person
@@ -210,9 +218,7 @@ def organisation_create(
     org = Organisation(
         uscc=str(parsed), name=name.strip(), kind=kind, created_at=now, updated_at=now
     )
-    org.set_region(region_code)
-    org.save(force_insert=True)
-    _write(org, actor=actor, action="organisation.create", before=None)
+    _create(org, region_code=region_code, actor=actor, action="organisation.create")
     return org
 
 
@@ -267,13 +273,11 @@ def vehicle_register(
         created_at=now,
         updated_at=now,
     )
-    vehicle.set_region(region_code)
-    vehicle.save(force_insert=True)
-    _write(
+    _create(
         vehicle,
+        region_code=region_code,
         actor=actor,
         action="vehicle.register",
-        before=None,
         subject_person_ref=str(owner_person.public_id) if owner_person else "",
     )
     return vehicle
@@ -358,13 +362,11 @@ def licence_issue(
         created_at=now,
         updated_at=now,
     )
-    licence.set_region(region_code)
-    licence.save(force_insert=True)
-    _write(
+    _create(
         licence,
+        region_code=region_code,
         actor=actor,
         action="licence.issue",
-        before=None,
         subject_person_ref=str(person.public_id),
     )
     return licence
