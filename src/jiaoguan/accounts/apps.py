@@ -8,7 +8,9 @@ def _after_migrate(sender: AppConfig, **kwargs: Any) -> None:
     # Setup data, not business rules: the role groups and the audit chain heads. post_migrate
     # fires once per app, and each app's permissions are created in its own turn, so the roles
     # are synced in the last app's turn, when every permission exists.
-    if sender is not list(apps.get_app_configs())[-1]:
+    # (Django sends post_migrate only for apps that have a models module.)
+    with_models = [a for a in apps.get_app_configs() if a.models_module is not None]
+    if sender is not with_models[-1]:
         return
     from jiaoguan.accounts.roles import sync_roles
     from jiaoguan.audit.services import ensure_heads

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "jiaoguan.audit",
     "jiaoguan.accounts",
     "jiaoguan.registry",
+    "jiaoguan.documents",
+    "jiaoguan.payments",
+    "jiaoguan.cases",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +154,10 @@ DEMO_SHOW_OTP = env.flag("JIAOGUAN_DEMO_SHOW_OTP") and DEBUG
 PORTS = {
     "identity": "jiaoguan.accounts.adapters.HttpIdentityPlatform",
     "sms": "jiaoguan.accounts.adapters.HttpSmsGateway",
+    "tax": "jiaoguan.partners.adapters.HttpTaxAuthority",
+    "insurance": "jiaoguan.partners.adapters.HttpInsurancePlatform",
+    "hospital": "jiaoguan.partners.adapters.HttpHospitalNetwork",
+    "residence": "jiaoguan.partners.adapters.HttpResidencePermits",
 }
 
 LOGGING = {
