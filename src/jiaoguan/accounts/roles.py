@@ -12,6 +12,8 @@ from django.contrib.auth.models import Group, Permission
 
 from jiaoguan.accounts.constants import AccountKind
 
+_HANDLE = ("cases.handle_application",)
+_REVIEW = ("cases.handle_application", "cases.review_application")
 _REGISTRY_READ = (
     "registry.view_vehicle",
     "registry.view_person",
@@ -31,7 +33,13 @@ class Role:
 
 ROLES: tuple[Role, ...] = (
     Role("citizen", "群众", "Citizen", AccountKind.CITIZEN),
-    Role("counter_clerk", "窗口民警/辅警", "Counter clerk", AccountKind.STAFF, _REGISTRY_READ),
+    Role(
+        "counter_clerk",
+        "窗口民警/辅警",
+        "Counter clerk",
+        AccountKind.STAFF,
+        (*_REGISTRY_READ, *_HANDLE),
+    ),
     Role(
         "reviewer",
         "审核员",
@@ -39,7 +47,13 @@ ROLES: tuple[Role, ...] = (
         AccountKind.STAFF,
         (*_REGISTRY_READ, "registry.view_full_identifiers"),
     ),
-    Role("county_clerk", "县级车管所", "County office clerk", AccountKind.STAFF, _REGISTRY_READ),
+    Role(
+        "county_clerk",
+        "县级车管所",
+        "County office clerk",
+        AccountKind.STAFF,
+        (*_REGISTRY_READ, *_HANDLE),
+    ),
     Role("township_clerk", "乡镇服务站", "Township point clerk", AccountKind.STAFF, _REGISTRY_READ),
     Role("outlet_dealer", "汽车销售企业代办", "Outlet agent (car dealer)", AccountKind.STAFF),
     Role("outlet_used_car", "二手车市场代办", "Outlet agent (used-car market)", AccountKind.STAFF),

@@ -372,6 +372,65 @@ def licence_issue(
     return licence
 
 
+def _licence_change(
+    licence: DrivingLicence, *, actor: Actor, action: str, reason: str, **changes: Any
+) -> DrivingLicence:
+    locked = DrivingLicence.objects.select_for_update().get(pk=licence.pk)
+    before = snapshot(locked)
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.version += 1
+    locked.updated_at = clock.now()
+    locked.save()
+    _write(
+        locked,
+        actor=actor,
+        action=action,
+        before=before,
+        reason=reason,
+        subject_person_ref=str(locked.person.public_id),
+    )
+    return locked
+
+
+@transaction.atomic
+def licence_classes_change(
+    *, actor: Actor, licence: DrivingLicence, classes: list[str], reason: str
+) -> DrivingLicence:
+    """Record new classes on a licence (downgrade, upgrade); the business decides whether."""
+    return _licence_change(
+        licence,
+        actor=actor,
+        action="licence.classes_change",
+        reason=reason,
+        classes=" ".join(classes),
+    )
+
+
+@transaction.atomic
+def licence_renew(
+    *, actor: Actor, licence: DrivingLicence, valid_from: dt.date, term: str, reason: str
+) -> DrivingLicence:
+    """Record a renewed licence: a new validity period of ``term`` from ``valid_from``."""
+    if term not in LicenceTerm.values:
+        raise DomainError(
+            "invalid_term",
+            _("A licence is valid for 6 years, 10 years or permanently"),
+            field="term",
+            citation="R162 Art. 13",
+        )
+    years = {LicenceTerm.SIX_YEARS: 6, LicenceTerm.TEN_YEARS: 10}.get(LicenceTerm(term))
+    return _licence_change(
+        licence,
+        actor=actor,
+        action="licence.renew",
+        reason=reason,
+        valid_from=valid_from,
+        term=term,
+        valid_until=add_years(valid_from, years) if years else None,
+    )
+
+
 def add_years(d: dt.date, years: int) -> dt.date:
     """The same day ``years`` later; 29 February becomes 28 February in a common year."""
     try:

@@ -1,0 +1,102 @@
+"""The initial catalogue, as data. ``catalogue_sync`` loads it (idempotently, audited).
+
+Each entry names how every material is satisfied, what is prefilled, the fees (integer fen,
+DOMAIN.md §6), the review policy, the statutory time limit in working days, the registry effect
+and the legal citations. The rollout of the 2018 measures is modelled as dated, regional
+entries: "ID card alone" business began in 36 large cities in July 2018 and applied nationwide
+from 2018-09-01 (DOMAIN.md §0). Which 36 cities is not in our sources, so the demo data uses
+Nanjing (3201) as the pilot city: an illustration of the mechanism, not a claim.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from jiaoguan.cases.constants import Channel, MaterialSource, ReviewPolicy, SubjectType
+
+PILOT_START = dt.date(2018, 7, 1)
+NATIONAL_START = dt.date(2018, 9, 1)
+PILOT_REGIONS = ["3201"]
+ROLLOUT_CITATION = "MPS 20 measures (2018), measure 2 一证即办; DOMAIN.md §0"
+
+IDENTITY = {
+    "code": "identity",
+    "name_zh": "身份证明",
+    "name_en": "Proof of identity",
+    "source": MaterialSource.IDENTITY,
+    "link": "",
+}
+MEDICAL = {
+    "code": "medical_certificate",
+    "name_zh": "机动车驾驶人身体条件证明",
+    "name_en": "Driver's medical certificate",
+    "source": MaterialSource.DATA_LINK,
+    "link": "hospital",
+}
+LICENCE_FEE = {"code": "licence", "amount_fen": 1000}  # 驾驶证工本费 10 yuan, DOMAIN.md §6
+
+ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
+
+TYPES: list[dict[str, Any]] = [
+    {
+        "code": "contact_change",
+        "name_zh": "变更联系方式",
+        "name_en": "Change of contact details",
+        "subject_type": SubjectType.PERSON,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY],
+        "prefill": ["name", "phone", "address"],
+        "fees": [],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "person_contact",
+        "citations": ["R162 Art. 81", ROLLOUT_CITATION],
+    },
+    {
+        "code": "licence_downgrade",
+        "name_zh": "驾驶证自愿降级",
+        "name_en": "Voluntary downgrade of licence classes",
+        "subject_type": SubjectType.LICENCE,
+        "channels": [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW],
+        "outlet_kinds": [],
+        "materials": [IDENTITY],
+        "prefill": ["classes", "valid_until"],
+        "fees": [LICENCE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "licence_downgrade",
+        "citations": ["R162 Art. 65", ROLLOUT_CITATION],
+    },
+    {
+        "code": "licence_renewal",
+        "name_zh": "驾驶证期满换证",
+        "name_en": "Licence renewal",
+        "subject_type": SubjectType.LICENCE,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY, MEDICAL],
+        "prefill": ["classes", "valid_until", "term"],
+        "fees": [LICENCE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "licence_renewal",
+        "citations": ["R162 Art. 62", "R162 Art. 63", ROLLOUT_CITATION],
+    },
+]
+
+
+def entries_for(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dated versions of one type: the pilot-city version, then the national one."""
+    common = {k: v for k, v in spec.items() if k not in ("code", "name_zh", "name_en")}
+    return [
+        {
+            **common,
+            "version": 1,
+            "valid_from": PILOT_START,
+            "valid_until": NATIONAL_START,
+            "regions": PILOT_REGIONS,
+        },
+        {**common, "version": 2, "valid_from": NATIONAL_START, "valid_until": None, "regions": []},
+    ]

@@ -1,0 +1,433 @@
+"""Every write of the business engine. The lifecycle moves only through
+:func:`application_transition`, which consults the workflow table (``workflow.py``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiaoguan.accounts.principal import Principal
+from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.cases import checks, rules
+from jiaoguan.cases.catalogue import TYPES, entries_for
+from jiaoguan.cases.constants import Channel, ReviewPolicy, State, SubjectType
+from jiaoguan.cases.effects import EFFECTS
+from jiaoguan.cases.models import (
+    Application,
+    ApplicationEvent,
+    BusinessType,
+    CaseCounter,
+    CatalogueEntry,
+)
+from jiaoguan.cases.workflow import TRANSITIONS
+from jiaoguan.kernel import clock
+from jiaoguan.kernel.calendar import WorkingCalendar
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
+from jiaoguan.registry.models import DrivingLicence, Organisation, Person
+
+_CALENDAR = WorkingCalendar.load()
+
+
+# --- catalogue ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def catalogue_sync(*, actor: Actor) -> int:
+    """Load the catalogue of ``catalogue.py`` (idempotent); returns how many entries it added."""
+    added = 0
+    for spec in TYPES:
+        if spec["effect"] not in EFFECTS:
+            raise DomainError("unknown_effect", f"no registry effect {spec['effect']!r}")
+        btype, _created = BusinessType.objects.get_or_create(
+            code=spec["code"], defaults={"name_zh": spec["name_zh"], "name_en": spec["name_en"]}
+        )
+        for entry in entries_for(spec):
+            if CatalogueEntry.objects.filter(
+                business_type=btype, version=entry["version"]
+            ).exists():
+                continue
+            row = CatalogueEntry.objects.create(
+                business_type=btype, created_at=clock.now(), **entry
+            )
+            audit_record(
+                actor=actor,
+                action="catalogue.entry_add",
+                object_type="catalogue",
+                object_ref=f"{btype.code}@{row.version}",
+                after={
+                    **entry,
+                    "valid_from": str(entry["valid_from"]),
+                    "valid_until": str(entry["valid_until"]),
+                },
+            )
+            added += 1
+    return added
+
+
+def entry_in_force(code: str, *, on: dt.date, region_code: str, channel: str) -> CatalogueEntry:
+    """The catalogue entry for ``code`` in force on ``on`` in ``region_code`` for ``channel``:
+    the highest version whose dates and regions cover it."""
+    candidates = [
+        e
+        for e in CatalogueEntry.objects.filter(business_type__code=code)
+        .select_related("business_type")
+        .order_by("-version")
+        if e.valid_from <= on
+        and (e.valid_until is None or on < e.valid_until)
+        and (not e.regions or any(region_code.startswith(r) for r in e.regions))
+    ]
+    if not candidates:
+        raise DomainError(
+            "not_offered",
+            _("This business is not offered here on this date"),
+            field="business_type",
+        )
+    entry = candidates[0]
+    if channel not in entry.channels:
+        raise DomainError(
+            "channel_not_offered",
+            _("This business cannot be done through this channel"),
+            field="channel",
+        )
+    return entry
+
+
+# --- the lifecycle --------------------------------------------------------------------------
+
+
+def _is_applicant(principal: Principal | None, app: Application) -> bool:
+    return principal is None or getattr(principal, "person_id", None) == app.applicant_id
+
+
+@transaction.atomic
+def application_transition(
+    *,
+    actor: Actor,
+    principal: Principal | None,
+    application: Application,
+    command: str,
+    reason: str = "",
+) -> Application:
+    """Run a named command: lock the row, check the table and the caller, move, record.
+
+    ``principal`` None means the engine itself (checks, payment, production)."""
+    transition = TRANSITIONS.get(command)
+    if transition is None:
+        raise DomainError(
+            "unknown_command",
+            _("Unknown command: %(command)s") % {"command": command},
+            field="command",
+        )
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if transition.by == "system" and principal is not None:
+        raise Forbidden("not_permitted", _("You may not do this"))
+    if (
+        transition.by == "applicant"
+        and not _is_applicant(principal, app)
+        and not (principal is not None and principal.has_perm("cases.handle_application"))
+    ):
+        raise Forbidden("not_permitted", _("You may not do this"))
+    if transition.by == "staff" and (
+        principal is None or not principal.has_perm(transition.permission)
+    ):
+        raise Forbidden("not_permitted", _("You may not do this"))
+    if (
+        transition.by == "staff"
+        and command in ("reject", "return_for_correction")
+        and not reason.strip()
+    ):
+        raise DomainError("reason_required", _("Give a reason"), field="reason")
+    if app.state not in transition.source:
+        raise Conflict(
+            "transition_not_allowed",
+            _("The application is %(state)s: this command does not apply")
+            % {"state": app.get_state_display()},
+        )
+    before = app.state
+    app.state = transition.target
+    app.version += 1
+    app.updated_at = clock.now()
+    app.save(update_fields=["state", "version", "updated_at"])
+    event = audit_record(
+        actor=actor,
+        action=f"application.{command}",
+        object_type="application",
+        object_ref=str(app.public_id),
+        before={"state": before},
+        after={"state": app.state},
+        reason=reason,
+        subject_person_ref=str(app.applicant.public_id),
+    )
+    ApplicationEvent.objects.create(
+        application=app,
+        command=command,
+        from_state=before,
+        to_state=app.state,
+        actor_ref=actor.ref,
+        actor_label=actor.label,
+        reason=reason,
+        at=event.created_at,
+        audit_partition=event.partition,
+        audit_seq=event.seq,
+    )
+    return app
+
+
+def _case_number(region_code: str, day: dt.date) -> str:
+    key = f"{region_code}{day:%Y%m%d}"
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(key=key)
+    counter.value += 1
+    counter.save(update_fields=["value"])
+    return f"{key}{counter.value:06d}"
+
+
+def _subject(entry: CatalogueEntry, applicant: Person, subject_ref: str) -> tuple[str, Any]:
+    if entry.subject_type == SubjectType.PERSON:
+        return str(applicant.public_id), applicant
+    if entry.subject_type == SubjectType.LICENCE:
+        licence = DrivingLicence.objects.filter(person=applicant).first()
+        if licence is None:
+            raise NotFound("not_found", _("%(what)s not found") % {"what": _("Driving licence")})
+        return str(licence.public_id), licence
+    try:
+        vehicle = applicant.vehicles.filter(public_id=uuid.UUID(subject_ref)).first()
+    except ValueError:
+        vehicle = None
+    if vehicle is None:
+        raise NotFound("not_found", _("%(what)s not found") % {"what": _("Vehicle")})
+    return str(vehicle.public_id), vehicle
+
+
+def _prefill(entry: CatalogueEntry, applicant: Person, subject: Any) -> dict[str, Any]:
+    """No handwriting (measure 1): every field the form shows comes from the registry."""
+    values: dict[str, Any] = {
+        "name": applicant.name,
+        "id_number_masked": applicant.id_number_masked,
+        "phone": applicant.phone,
+        "address": applicant.address,
+    }
+    if isinstance(subject, DrivingLicence):
+        values.update(
+            classes=subject.class_list,
+            term=subject.term,
+            valid_until=subject.valid_until.isoformat() if subject.valid_until else None,
+        )
+    return {k: values[k] for k in ["name", "id_number_masked", *entry.prefill] if k in values}
+
+
+@transaction.atomic
+def application_start(
+    *,
+    actor: Actor,
+    applicant: Person,
+    business_type: str,
+    channel: str,
+    subject_ref: str = "",
+    outlet: Organisation | None = None,
+    region_code: str | None = None,
+) -> Application:
+    """Open a draft: the catalogue entry in force, the subject, and a prefilled form."""
+    if channel not in Channel.values:
+        raise DomainError("invalid_channel", _("Unknown channel"), field="channel")
+    if channel == Channel.OUTLET and outlet is None:
+        raise DomainError(
+            "outlet_required", _("An outlet application names its outlet"), field="outlet"
+        )
+    where = region_code or (outlet.region_code if outlet else applicant.region_code)
+    today = clock.today()
+    entry = entry_in_force(business_type, on=today, region_code=where, channel=channel)
+    if outlet is not None and outlet.kind not in entry.outlet_kinds:
+        raise DomainError(
+            "outlet_not_authorised",
+            _("This outlet is not authorised for this business"),
+            field="outlet",
+        )
+    ref, subject = _subject(entry, applicant, subject_ref)
+    now = clock.now()
+    app = Application.objects.create(
+        case_number=_case_number(where, today),
+        business_type=entry.business_type,
+        catalogue_entry=entry,
+        applicant=applicant,
+        channel=channel,
+        outlet=outlet,
+        region_code=where,
+        city_code=where[:4],
+        province_code=where[:2],
+        subject_type=entry.subject_type,
+        subject_ref=ref,
+        form=_prefill(entry, applicant, subject),
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="application.start",
+        object_type="application",
+        object_ref=str(app.public_id),
+        after={"type": business_type, "channel": channel},
+        subject_person_ref=str(applicant.public_id),
+    )
+    return app
+
+
+EDITABLE = {
+    "contact_change": {"phone", "address"},
+    "licence_downgrade": {"keep_classes"},
+    "licence_renewal": set(),
+}
+
+
+def application_submit(
+    *,
+    actor: Actor,
+    principal: Principal | None,
+    application: Application,
+    changes: dict[str, Any] | None = None,
+) -> Application:
+    """The applicant confirms the prefilled form (changing only what the business changes) and
+    submits; the engine then runs its checks."""
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        allowed = EDITABLE.get(app.business_type.code, set())
+        extra = set(changes or {}) - allowed
+        if extra:
+            raise DomainError(
+                "field_not_editable",
+                _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(extra))},
+                field=sorted(extra)[0],
+            )
+        app.form = {**app.form, **(changes or {})}
+        app.save(update_fields=["form"])
+        app = application_transition(
+            actor=actor, principal=principal, application=app, command="submit"
+        )
+        app.submitted_at = clock.now()
+        app.due_date = _CALENDAR.add_working_days(
+            clock.today(), app.catalogue_entry.time_limit_working_days
+        )
+        app.save(update_fields=["submitted_at", "due_date"])
+        app = application_transition(
+            actor=Actor.system("engine"), principal=None, application=app, command="start_checks"
+        )
+    return application_check(application=app)
+
+
+def application_check(*, application: Application) -> Application:
+    """Run the checks of a verifying application. A data link that does not answer leaves it
+    visibly "verifying" (retried by ``tasks.recheck_applications``); it is never approved
+    without its checks."""
+    engine = Actor.system("engine")
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        if app.state != State.VERIFYING:
+            return app
+        results = checks.run(app)
+        app.checks = {**app.checks, **results}
+        app.save(update_fields=["checks"])
+        if any(r["status"] == "pending" for r in results.values()):
+            audit_record(
+                actor=engine,
+                action="application.check_pending",
+                object_type="application",
+                object_ref=str(app.public_id),
+                reason=",".join(k for k, r in results.items() if r["status"] == "pending"),
+            )
+            return app
+        decision = checks.eligibility(app)
+        failed = [r for r in results.values() if r["status"] == "failed"]
+        refused = decision is not None and not decision.allowed
+        if failed or refused:
+            first = failed[0] if failed else refusal_from(decision)  # type: ignore[arg-type]
+            app.refusal = first
+            app.save(update_fields=["refusal"])
+            return application_transition(
+                actor=engine,
+                principal=None,
+                application=app,
+                command="refuse_automatically",
+                reason=str(first.get("code", "")),
+            )
+        if app.catalogue_entry.fees:
+            return application_transition(
+                actor=engine, principal=None, application=app, command="await_payment"
+            )
+        return _after_payment(app, engine)
+
+
+def fee_total_fen(app: Application) -> int:
+    return sum(int(f["amount_fen"]) for f in app.catalogue_entry.fees)
+
+
+@transaction.atomic
+def application_payment_confirmed(*, application: Application, reference: str) -> Application:
+    """The payments side confirms the fee (called once per paid fee order)."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if app.state != State.AWAITING_PAYMENT:
+        raise Conflict("not_awaiting_payment", _("This application is not awaiting payment"))
+    engine = Actor.system("engine")
+    audit_record(
+        actor=engine,
+        action="application.paid",
+        object_type="application",
+        object_ref=str(app.public_id),
+        reason=reference,
+    )
+    return _after_payment(app, engine)
+
+
+def _after_payment(app: Application, engine: Actor) -> Application:
+    if app.catalogue_entry.review_policy == ReviewPolicy.MANUAL:
+        return application_transition(
+            actor=engine, principal=None, application=app, command="send_to_review"
+        )
+    app = application_transition(
+        actor=engine,
+        principal=None,
+        application=app,
+        command="approve_automatically",
+        reason="every check passed",
+    )
+    return _complete(app, engine)
+
+
+def _complete(app: Application, actor: Actor) -> Application:
+    EFFECTS[app.catalogue_entry.effect](app, actor)
+    return application_transition(
+        actor=Actor.system("engine"), principal=None, application=app, command="complete"
+    )
+
+
+@transaction.atomic
+def application_review(
+    *, actor: Actor, principal: Principal, application: Application, command: str, reason: str = ""
+) -> Application:
+    """A reviewer approves (the registry changes), rejects or returns an application."""
+    if command not in ("approve", "reject", "return_for_correction"):
+        raise DomainError(
+            "unknown_command",
+            _("Unknown command: %(command)s") % {"command": command},
+            field="command",
+        )
+    app = application_transition(
+        actor=actor, principal=principal, application=application, command=command, reason=reason
+    )
+    if command == "reject":
+        app.refusal = {"code": "rejected_by_reviewer", "message": reason, "citations": []}
+        app.save(update_fields=["refusal"])
+    if command == "approve":
+        return _complete(app, actor)
+    return app
+
+
+def refusal_from(decision: rules.Decision) -> dict[str, Any]:
+    return {
+        "code": decision.code,
+        "message": decision.message,
+        "rule": decision.rule,
+        "citations": list(decision.citations),
+    }
