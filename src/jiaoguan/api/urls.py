@@ -10,6 +10,7 @@ from jiaoguan.accounts.api import router as accounts_router
 from jiaoguan.accounts.principal import SCOPE_DESCRIPTIONS
 from jiaoguan.api import problems
 from jiaoguan.api.identifiers import router as identifiers_router
+from jiaoguan.cases.api import router as cases_router
 from jiaoguan.documents.api import router as documents_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.registry.api import router as registry_router
@@ -47,5 +48,6 @@ def health(request: HttpRequest) -> HealthOut:
 api.add_router("/", identifiers_router)
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
+api.add_router("/", cases_router)
 api.add_router("/", documents_router)
 api.add_router("/", payments_router)

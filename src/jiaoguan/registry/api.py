@@ -36,11 +36,13 @@ class ListQuery(Schema):
 def vehicle_list(request: HttpRequest, q: Query[ListQuery]) -> dict[str, object]:
     who = principal(request)
     qs = selectors.vehicles_for(who)
-    if q.plate:
-        qs = qs.filter(plate__number=q.plate.strip().upper()[:10])
     if q.vin:
         qs = qs.filter(vin=q.vin.strip().upper()[:17])
-    rows, nxt = keyset(qs, cursor=q.cursor, limit=q.limit)
+    if q.plate:
+        # a plate number is unique: at most one row, no page ordering needed (bench/lookup.py)
+        rows, nxt = list(qs.filter(plate__number=q.plate.strip().upper()[:10])[:1]), None
+    else:
+        rows, nxt = keyset(qs, cursor=q.cursor, limit=q.limit)
     full = selectors.can_see_full_identifiers(who)
     return {"items": [VehicleOut.build(v, full=full) for v in rows], "next_cursor": nxt}
 

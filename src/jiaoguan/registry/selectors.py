@@ -60,7 +60,10 @@ def _scoped(
 
 
 def vehicles_for(principal: Principal) -> QuerySet[Vehicle]:
-    qs = Vehicle.objects.select_related("plate", "owner_person", "owner_organisation")
+    # owners come along for their names; their encrypted columns are not loaded
+    qs = Vehicle.objects.select_related("plate", "owner_person", "owner_organisation").defer(
+        "owner_person__id_number_enc", "owner_person__phone_enc", "owner_person__address"
+    )
     return _scoped(qs, principal, perm="registry.view_vehicle", own={"owner_person_id": None})
 
 

@@ -299,7 +299,11 @@ def vehicle_status_change(
         raise Forbidden("not_permitted", _("You may not do this"))
     if not reason.strip():
         raise DomainError("reason_required", _("Give a reason"), field="reason")
-    locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    locked = (
+        Vehicle.objects.select_for_update(of=("self",))
+        .select_related("owner_person")
+        .get(pk=vehicle.pk)
+    )
     if locked.status not in transition.source:
         raise Conflict(
             "transition_not_allowed",

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from jiaoguan.api.auth import actor, principal, session_auth
+from jiaoguan.api.pagination import Page, keyset
+from jiaoguan.cases import selectors, services
+from jiaoguan.cases.models import CatalogueEntry
+from jiaoguan.cases.schemas import ApplicationOut, CatalogueOut, CommandIn, StartIn, SubmitIn
+from jiaoguan.kernel import clock
+from jiaoguan.kernel.errors import DomainError, NotFound
+
+router = Router(tags=["applications"])
+
+
+@router.get(
+    "/catalogue",
+    response=list[CatalogueOut],
+    auth=None,
+    summary="Business types in force (today, or on ?on=YYYY-MM-DD) for a region",
+)
+def catalogue(request: HttpRequest, region: str = "32", on: str = "") -> list[CatalogueOut]:
+    try:
+        day = dt.date.fromisoformat(on) if on else clock.today()
+    except ValueError as exc:
+        raise DomainError("invalid_date", "YYYY-MM-DD", field="on") from exc
+    english = (get_language() or "").startswith("en")
+    out: list[CatalogueOut] = []
+    for entry in CatalogueEntry.objects.select_related("business_type").order_by(
+        "business_type__code", "-version"
+    ):
+        in_force = entry.valid_from <= day and (
+            entry.valid_until is None or day < entry.valid_until
+        )
+        regional = not entry.regions or any(region[:6].startswith(r) for r in entry.regions)
+        if in_force and regional and entry.business_type.code not in {o.code for o in out}:
+            out.append(CatalogueOut.build(entry, english=english))
+    return out
+
+
+@router.get("/applications", response=Page[ApplicationOut], auth=session_auth)
+def application_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = 20, state: str = ""
+) -> dict[str, object]:
+    qs = selectors.applications_for(principal(request))
+    if state:
+        qs = qs.filter(state=state[:20])
+    rows, nxt = keyset(qs, cursor=cursor, limit=limit)
+    return {
+        "items": [ApplicationOut.build(a, with_history=False) for a in rows],
+        "next_cursor": nxt,
+    }
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationOut},
+    auth=session_auth,
+    summary="Start an application for myself (prefilled from the registry)",
+)
+def application_start(request: HttpRequest, payload: StartIn) -> tuple[int, ApplicationOut]:
+    who = principal(request)
+    person = getattr(who, "person", None)
+    if person is None:
+        raise NotFound("not_found", _("This account is not bound to a verified person"))
+    app = services.application_start(
+        actor=actor(request),
+        applicant=person,
+        business_type=payload.business_type,
+        channel=payload.channel,
+        subject_ref=payload.subject_id,
+    )
+    return 201, ApplicationOut.build(app)
+
+
+@router.get("/applications/{application_id}", response=ApplicationOut, auth=session_auth)
+def application_detail(request: HttpRequest, application_id: str) -> ApplicationOut:
+    return ApplicationOut.build(selectors.application_get(principal(request), application_id))
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response=ApplicationOut,
+    auth=session_auth,
+    summary="Confirm the prefilled form and submit",
+)
+def application_submit(
+    request: HttpRequest, application_id: str, payload: SubmitIn
+) -> ApplicationOut:
+    who = principal(request)
+    app = selectors.application_get(who, application_id)
+    return ApplicationOut.build(
+        services.application_submit(
+            actor=actor(request), principal=who, application=app, changes=payload.changes
+        )
+    )
+
+
+@router.post(
+    "/applications/{application_id}/commands",
+    response=ApplicationOut,
+    auth=session_auth,
+    summary="Run a named command (withdraw, approve, reject, ...)",
+)
+def application_command(
+    request: HttpRequest, application_id: str, payload: CommandIn
+) -> ApplicationOut:
+    who = principal(request)
+    app = selectors.application_get(who, application_id)
+    if payload.command in ("approve", "reject", "return_for_correction"):
+        app = services.application_review(
+            actor=actor(request),
+            principal=who,
+            application=app,
+            command=payload.command,
+            reason=payload.reason,
+        )
+    else:
+        app = services.application_transition(
+            actor=actor(request),
+            principal=who,
+            application=app,
+            command=payload.command,
+            reason=payload.reason,
+        )
+    return ApplicationOut.build(app)
