@@ -6,6 +6,7 @@ Nothing here is imported by the application; it only drives it from outside.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import socket
@@ -52,9 +53,7 @@ def app_env(db_name: str, settings: str = "jiaoguan.conf.settings.base") -> dict
             "DEBUG": "0",
             "JIAOGUAN_DATA_DIR": str(data_dir),
             "PATH": f"{VENV_BIN}{os.pathsep}{env.get('PATH', '')}",
-            "PYTHONPATH": os.pathsep.join(
-                [str(ROOT), *filter(None, [env.get("PYTHONPATH")])]
-            ),
+            "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])]),
             "PYTHONUNBUFFERED": "1",
         }
     )
@@ -164,24 +163,18 @@ def track(proc: subprocess.Popen[bytes]) -> None:
 def stop(proc: subprocess.Popen[bytes], grace: float = 5.0) -> None:
     """End a child we started (and its process group, which it leads) by its id."""
     if proc.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
         try:
             proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             proc.wait()
     else:
         # the leader has gone; make sure nothing it started lingers in its group
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGTERM)
-        except (ProcessLookupError, PermissionError):
-            pass
     if proc in _children:
         _children.remove(proc)
 
@@ -197,6 +190,7 @@ def _on_term(signum: int, frame: object) -> None:
 
 def install_cleanup() -> None:
     atexit.register(stop_all)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with it ignored
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGHUP, _on_term)
 
