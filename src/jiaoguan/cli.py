@@ -55,6 +55,12 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     sandbox.start_in_thread()
     print(f"sandbox partners at {sandbox.url}")
     _manage("migrate", "--verbosity", "0")
+    from jiaoguan.audit.services import Actor
+    from jiaoguan.cases.services import catalogue_sync
+
+    added = catalogue_sync(actor=Actor.system("demo"))
+    if added:
+        print(f"catalogue: {added} entries added")
     token = ""
     if not Person.objects.exists():
         print("seeding the demo province (江苏, 32)…")
@@ -104,14 +110,21 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 
 
 def _enqueue_anchors(stop: threading.Event, every: float) -> None:
-    """Demo scheduler: enqueue the audit-anchor job for the worker at a fixed interval
-    (production runs `jiaoguan audit anchor` from its own scheduler, docs/operations.md)."""
+    """Demo scheduler: enqueue the periodic jobs for the worker (production runs them from its
+    own scheduler, docs/operations.md): re-check applications waiting on a data link every
+    minute, and anchor the audit chains every ``every`` seconds."""
     from django.db import connections
 
     from jiaoguan.audit.tasks import anchor_audit_chains
+    from jiaoguan.cases.tasks import recheck_applications
 
-    while not stop.wait(every):
-        anchor_audit_chains.enqueue()
+    ticks = 0
+    while not stop.wait(60):
+        ticks += 1
+        recheck_applications.enqueue()
+        if ticks * 60 >= every:
+            ticks = 0
+            anchor_audit_chains.enqueue()
         connections.close_all()
 
 

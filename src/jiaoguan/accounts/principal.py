@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Principal(Protocol):
-    is_authenticated: bool
-    region_scope: str
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def region_scope(self) -> str: ...
 
     @property
     def kind(self) -> str: ...
 
-    def has_perm(self, perm: str, obj: object = None) -> bool: ...
+    def has_perm(self, perm: str, obj: Any = None) -> bool: ...
 
 
 # Partner API scopes and the permissions each one grants (documented in the OpenAPI file).

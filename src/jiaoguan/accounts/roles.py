@@ -45,7 +45,7 @@ ROLES: tuple[Role, ...] = (
         "审核员",
         "Reviewer",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, "registry.view_full_identifiers"),
+        (*_REGISTRY_READ, *_REVIEW, "registry.view_full_identifiers"),
     ),
     Role(
         "county_clerk",
@@ -54,7 +54,13 @@ ROLES: tuple[Role, ...] = (
         AccountKind.STAFF,
         (*_REGISTRY_READ, *_HANDLE),
     ),
-    Role("township_clerk", "乡镇服务站", "Township point clerk", AccountKind.STAFF, _REGISTRY_READ),
+    Role(
+        "township_clerk",
+        "乡镇服务站",
+        "Township point clerk",
+        AccountKind.STAFF,
+        (*_REGISTRY_READ, *_HANDLE),
+    ),
     Role("outlet_dealer", "汽车销售企业代办", "Outlet agent (car dealer)", AccountKind.STAFF),
     Role("outlet_used_car", "二手车市场代办", "Outlet agent (used-car market)", AccountKind.STAFF),
     Role("outlet_insurer", "保险公司代办", "Outlet agent (insurer)", AccountKind.STAFF),
@@ -90,6 +96,7 @@ ROLES: tuple[Role, ...] = (
             "audit.view_auditevent",
             "audit.verify_chain",
             "accounts.manage_api_clients",
+            *_REVIEW,
         ),
     ),
 )

@@ -5,7 +5,7 @@ import datetime as dt
 from django.http import HttpRequest
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from jiaoguan.api.auth import actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
@@ -63,7 +63,7 @@ def application_list(
     auth=session_auth,
     summary="Start an application for myself (prefilled from the registry)",
 )
-def application_start(request: HttpRequest, payload: StartIn) -> tuple[int, ApplicationOut]:
+def application_start(request: HttpRequest, payload: StartIn) -> Status[ApplicationOut]:
     who = principal(request)
     person = getattr(who, "person", None)
     if person is None:
@@ -75,7 +75,7 @@ def application_start(request: HttpRequest, payload: StartIn) -> tuple[int, Appl
         channel=payload.channel,
         subject_ref=payload.subject_id,
     )
-    return 201, ApplicationOut.build(app)
+    return Status(201, ApplicationOut.build(app))
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut, auth=session_auth)

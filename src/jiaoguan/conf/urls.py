@@ -10,6 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("jiaoguan.documents.urls")),
     path("", include("jiaoguan.payments.urls")),
+    path("", include("jiaoguan.cases.urls")),
     path("", include("jiaoguan.web.urls")),
 ]
 

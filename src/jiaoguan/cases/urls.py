@@ -1,0 +1,11 @@
+from django.urls import path
+
+from jiaoguan.cases import views
+
+app_name = "cases"
+urlpatterns = [
+    path("portal/apply/", views.apply_list, name="apply"),
+    path("portal/apply/<slug:code>/", views.apply_start, name="start"),
+    path("applications/<uuid:public_id>/", views.detail, name="detail"),
+    path("console/review/", views.review_queue, name="review"),
+]

@@ -1,0 +1,163 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
+
+from jiaoguan.accounts.models import User
+from jiaoguan.audit.services import Actor
+from jiaoguan.cases import rules, selectors, services
+from jiaoguan.cases.models import Application, CatalogueEntry
+from jiaoguan.kernel import clock
+from jiaoguan.kernel.errors import DomainError
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in account (views here are behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _person(request: HttpRequest) -> Any:
+    person = _user(request).person
+    if person is None:
+        raise Http404
+    return person
+
+
+@login_required
+def apply_list(request: HttpRequest) -> HttpResponse:
+    """The business a citizen can start online today, where they live."""
+    person = _person(request)
+    offered = []
+    seen: set[str] = set()
+    for entry in CatalogueEntry.objects.select_related("business_type").order_by(
+        "business_type__code", "-version"
+    ):
+        code = entry.business_type.code
+        if code in seen:
+            continue
+        try:
+            services.entry_in_force(
+                code, on=clock.today(), region_code=person.region_code, channel="online"
+            )
+        except DomainError:
+            continue
+        seen.add(code)
+        offered.append(
+            {
+                "code": code,
+                "name": entry.business_type.name_en if _english() else entry.business_type.name_zh,
+                "fee": sum(int(f["amount_fen"]) for f in entry.fees) / 100,
+                "days": entry.time_limit_working_days,
+                "materials": [m["name_en" if _english() else "name_zh"] for m in entry.materials],
+            }
+        )
+    mine = selectors.applications_for(_user(request)).order_by("-id")[:20]
+    return render(request, "cases/apply_list.html", {"offered": offered, "mine": mine})
+
+
+@login_required
+@require_POST
+def apply_start(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        app = services.application_start(
+            actor=Actor.of(_user(request)),
+            applicant=_person(request),
+            business_type=code,
+            channel="online",
+        )
+    except DomainError as exc:
+        return render(
+            request,
+            "web/error.html",
+            {"status": 422, "message": exc.localised(get_language())},
+            status=422,
+        )
+    return redirect("cases:detail", public_id=app.public_id)
+
+
+def _editable(app: Application) -> dict[str, Any]:
+    """What the applicant may change, with the choices the rule allows."""
+    code = app.business_type.code
+    if code == "contact_change":
+        return {"phone": app.form.get("phone", ""), "address": app.form.get("address", "")}
+    if code == "licence_downgrade":
+        return {"keep_classes": sorted(rules.permitted_classes(app.form.get("classes", [])))}
+    return {}
+
+
+@login_required
+def detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    try:
+        app = selectors.application_get(_user(request), public_id)
+    except DomainError as exc:
+        raise Http404 from exc
+    error = ""
+    if request.method == "POST":
+        who = _user(request)
+        try:
+            if request.POST.get("action") == "withdraw":
+                app = services.application_transition(
+                    actor=Actor.of(who),
+                    principal=who,
+                    application=app,
+                    command="withdraw",
+                )
+            elif request.POST.get("action") in ("approve", "reject", "return_for_correction"):
+                app = services.application_review(
+                    actor=Actor.of(who),
+                    principal=who,
+                    application=app,
+                    command=request.POST["action"],
+                    reason=request.POST.get("reason", "")[:500],
+                )
+            else:
+                changes: dict[str, Any] = {}
+                for name in _editable(app):
+                    if name == "keep_classes":
+                        changes[name] = request.POST.getlist(name)
+                    elif name in request.POST:
+                        changes[name] = request.POST[name][:200]
+                app = services.application_submit(
+                    actor=Actor.of(who),
+                    principal=who,
+                    application=app,
+                    changes=changes,
+                )
+        except DomainError as exc:
+            error = exc.localised(get_language())
+        else:
+            return redirect("cases:detail", public_id=app.public_id)
+    name = app.business_type.name_en if _english() else app.business_type.name_zh
+    can_review = request.user.has_perm("cases.review_application") and app.state == "under_review"
+    return render(
+        request,
+        "cases/detail.html",
+        {
+            "app": app,
+            "name": name,
+            "editable": _editable(app),
+            "error": error,
+            "events": app.events.all(),
+            "fee": services.fee_total_fen(app) / 100,
+            "can_review": can_review,
+            "is_applicant": getattr(request.user, "person_id", None) == app.applicant_id,
+        },
+    )
+
+
+@login_required
+def review_queue(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("cases.review_application"):
+        raise Http404
+    queue = selectors.review_queue(_user(request))[:50]
+    return render(request, "cases/review_queue.html", {"queue": queue})
