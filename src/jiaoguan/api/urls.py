@@ -12,6 +12,7 @@ from jiaoguan.api import problems
 from jiaoguan.api.identifiers import router as identifiers_router
 from jiaoguan.cases.api import router as cases_router
 from jiaoguan.documents.api import router as documents_router
+from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.registry.api import router as registry_router
 
@@ -49,5 +50,6 @@ api.add_router("/", identifiers_router)
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", cases_router)
+api.add_router("/", notices_router)
 api.add_router("/", documents_router)
 api.add_router("/", payments_router)

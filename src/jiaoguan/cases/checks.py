@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from jiaoguan.accounts.ports import get_port
 from jiaoguan.cases import rules
 from jiaoguan.cases.constants import MaterialSource
@@ -28,7 +30,7 @@ def _medical(app: Application) -> dict[str, Any]:
             "failed",
             "hospital",
             code=f"medical_{cert.status}",
-            message="No valid medical certificate found for this person",
+            message=gettext_noop("No valid medical certificate found for this person"),
             citations=["R162 Art. 63"],
         )
     if cert.valid_until is not None and cert.valid_until < clock.today():
@@ -36,7 +38,7 @@ def _medical(app: Application) -> dict[str, Any]:
             "failed",
             "hospital",
             code="medical_expired",
-            message="The medical certificate has expired",
+            message=gettext_noop("The medical certificate has expired"),
             citations=["R162 Art. 63"],
         )
     return _result(
@@ -69,7 +71,7 @@ def run(app: Application) -> dict[str, dict[str, Any]]:
                 "failed",
                 "upload",
                 code="upload_missing",
-                message="The required image has not been uploaded",
+                message=gettext_noop("The required image has not been uploaded"),
             )
     return out
 

@@ -11,6 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+# A marker only (returns its argument): lets makemessages find refusal messages, which callers
+# translate when they show them. The rules themselves stay pure.
+from django.utils.translation import gettext_noop
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -71,7 +75,12 @@ def renewal_window(*, valid_until: dt.date | None, today: dt.date) -> Decision:
     }
     if valid_until is None:
         return Decision(
-            False, rule, cites, "licence_permanent", "A permanent licence is not renewed", facts
+            False,
+            rule,
+            cites,
+            "licence_permanent",
+            gettext_noop("A permanent licence is not renewed"),
+            facts,
         )
     opens = valid_until - RENEWAL_BEFORE
     facts["window_opens"] = opens.isoformat()
@@ -81,7 +90,7 @@ def renewal_window(*, valid_until: dt.date | None, today: dt.date) -> Decision:
             rule,
             cites,
             "renewal_too_early",
-            "Renewal opens 90 days before the licence expires",
+            gettext_noop("Renewal opens 90 days before the licence expires"),
             facts,
         )
     try:
@@ -94,7 +103,7 @@ def renewal_window(*, valid_until: dt.date | None, today: dt.date) -> Decision:
             rule,
             cites,
             "renewal_too_late",
-            "The licence expired more than a year ago and is cancelled",
+            gettext_noop("The licence expired more than a year ago and is cancelled"),
             facts,
         )
     return Decision(True, rule, cites, facts=facts)
@@ -127,7 +136,7 @@ def downgrade(*, held: list[str], keep: list[str]) -> Decision:
             rule,
             cites,
             "invalid_classes",
-            "Choose the classes to keep from the licence's classes",
+            gettext_noop("Choose the classes to keep from the licence's classes"),
             facts,
         )
     allowed = permitted_classes(held)
@@ -137,7 +146,7 @@ def downgrade(*, held: list[str], keep: list[str]) -> Decision:
             rule,
             cites,
             "class_not_held",
-            "A downgrade can only keep classes the licence already allows",
+            gettext_noop("A downgrade can only keep classes the licence already allows"),
             facts,
         )
     if permitted_classes(keep) == allowed:
@@ -146,7 +155,7 @@ def downgrade(*, held: list[str], keep: list[str]) -> Decision:
             rule,
             cites,
             "nothing_to_downgrade",
-            "The classes kept allow the same as the licence today",
+            gettext_noop("The classes kept allow the same as the licence today"),
             facts,
         )
     return Decision(True, rule, cites, facts=facts)

@@ -27,6 +27,7 @@ from jiaoguan.cases.workflow import TRANSITIONS
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.calendar import WorkingCalendar
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
+from jiaoguan.notices.services import notice_send
 from jiaoguan.registry.models import DrivingLicence, Organisation, Person
 
 _CALENDAR = WorkingCalendar.load()
@@ -162,6 +163,7 @@ def application_transition(
         reason=reason,
         subject_person_ref=str(app.applicant.public_id),
     )
+    _notify(app, reason)
     ApplicationEvent.objects.create(
         application=app,
         command=command,
@@ -175,6 +177,36 @@ def application_transition(
         audit_seq=event.seq,
     )
     return app
+
+
+_NOTIFY_ON = {
+    State.AWAITING_PAYMENT,
+    State.UNDER_REVIEW,
+    State.RETURNED,
+    State.REJECTED,
+    State.COMPLETED,
+}
+
+
+def _notify(app: Application, reason: str) -> None:
+    """Tell the applicant at each step that matters to them (portal message + SMS)."""
+    if app.state not in _NOTIFY_ON:
+        return
+    refusal = (app.refusal or {}).get("message", "") if app.state == State.REJECTED else ""
+    notice_send(
+        person=app.applicant,
+        template=f"application.{app.state}",
+        params={
+            "case": app.case_number,
+            "business": app.business_type.name_zh,
+            "business_en": app.business_type.name_en,
+            "fee": f"{fee_total_fen(app) / 100:.2f}",
+            "due": app.due_date.isoformat() if app.due_date else "",
+            "reason": refusal or reason,
+        },
+        object_type="application",
+        object_ref=str(app.public_id),
+    )
 
 
 def _case_number(region_code: str, day: dt.date) -> str:

@@ -27,10 +27,19 @@ def portal(request: HttpRequest) -> HttpResponse:
     user = request.user
     licence = selectors.licences_for(user).first()  # type: ignore[arg-type]
     vehicles = list(selectors.vehicles_for(user).order_by("registration_date"))  # type: ignore[arg-type]
+    notices = []
+    if getattr(user, "person", None) is not None:
+        lang = get_language() or "zh-hans"
+        notices = [(n, n.text(lang)) for n in user.person.notices.order_by("-id")[:10]]  # type: ignore[union-attr]
     return render(
         request,
         "web/portal.html",
-        {"licence": licence, "vehicles": vehicles, "person": getattr(user, "person", None)},
+        {
+            "licence": licence,
+            "vehicles": vehicles,
+            "person": getattr(user, "person", None),
+            "notices": notices,
+        },
     )
 
 

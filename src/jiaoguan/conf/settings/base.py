@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "jiaoguan.documents",
     "jiaoguan.payments",
     "jiaoguan.cases",
+    "jiaoguan.notices",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,61 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class DocumentKind(models.TextChoices):
+    """The documents the platform produces (R162 Art. 16 登记证书/行驶证/检验合格标志;
+    R164 Art. 27 驾驶证). The inspection label is the electronic voucher (电子凭证) that
+    replaced the windscreen sticker (公安部 2020 电子检验合格标志)."""
+
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    DRIVING_PERMIT = "driving_permit", _("Vehicle driving permit")
+    REGISTRATION_CERTIFICATE = "registration_certificate", _("Vehicle registration certificate")
+    INSPECTION_LABEL = "inspection_label", _("Inspection label (electronic voucher)")
+
+
+class DocumentStatus(models.TextChoices):
+    VALID = "valid", _("Valid")
+    SUPERSEDED = "superseded", _("Superseded")
+    VOID = "void", _("Void")
+
+
+# The title printed at the top of each document, as on the real one.
+TITLES: dict[str, str] = {
+    DocumentKind.DRIVING_LICENCE: "中华人民共和国机动车驾驶证",
+    DocumentKind.DRIVING_PERMIT: "中华人民共和国机动车行驶证",
+    DocumentKind.REGISTRATION_CERTIFICATE: "机动车登记证书",
+    DocumentKind.INSPECTION_LABEL: "机动车检验合格标志电子凭证",
+}
+
+# A short prefix for generated document numbers.
+NUMBER_PREFIX: dict[str, str] = {
+    DocumentKind.DRIVING_LICENCE: "JZ",
+    DocumentKind.DRIVING_PERMIT: "XS",
+    DocumentKind.REGISTRATION_CERTIFICATE: "DJ",
+    DocumentKind.INSPECTION_LABEL: "JY",
+}
+
+# Printed labels of the usual field keys (PDF and verify page). Unknown keys print as given.
+FIELD_LABELS: dict[str, str] = {
+    "name": "姓名",
+    "sex": "性别",
+    "licence_number": "证号",
+    "classes": "准驾车型",
+    "first_issue_date": "初次领证日期",
+    "valid_from": "有效起始日期",
+    "valid_until": "有效期限",
+    "plate": "号牌号码",
+    "vehicle_class": "车辆类型",
+    "owner": "所有人",
+    "use": "使用性质",
+    "brand_model": "品牌型号",
+    "vin": "车辆识别代号",
+    "registration_date": "注册日期",
+    "inspection_valid_until": "检验有效期至",
+    "seats": "核定载人数",
+}
+
+ALGORITHM = "ES256"
+ISSUER = "jiaoguan"
+# A token must fit a QR code that a phone reads from paper (version ≤ 25 at level M).
+MAX_TOKEN_LENGTH = 1600
