@@ -1,7 +1,8 @@
 """Fault injection, so tests can watch adapters cope with a slow or failing partner.
 
-* ``POST /_sandbox/faults`` with ``{"service": "identity" | "sms" | ..., "mode": "timeout" |
-  "error" | "none", "count": int, "seconds": float (timeout only, default 10)}``: the next
+* ``POST /_sandbox/faults`` with ``{"service": "identity" | "sms" | "tax" | "insurance" |
+  "hospital" | "residence" | ..., "mode": "timeout" | "error" | "none", "count": int,
+  "seconds": float (timeout only, default 10)}``: the next
   ``count`` calls of that service sleep ``seconds`` before answering normally (``timeout``),
   or answer ``500 {"error": "internal"}`` (``error``); ``none`` clears that service's fault.
   Answers ``200 {"service", "mode", "count", "seconds"}``.

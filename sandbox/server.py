@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-from sandbox import identity, sms
+from sandbox import hospital, identity, insurance, residence, sms, tax
 from sandbox.faults import FaultBoard
 from sandbox.faults import register as register_faults
 from sandbox.routes import BadRequest, JsonObject, Request, Response, RouteTable
@@ -52,7 +52,14 @@ SIGNATURE_HEADER = "X-Sandbox-Signature"
 MAX_BODY_BYTES = 64 * 1024
 
 #: The simulated partners: each adds its routes to the table.
-PARTNERS: tuple[Callable[[RouteTable], None], ...] = (identity.register, sms.register)
+PARTNERS: tuple[Callable[[RouteTable], None], ...] = (
+    identity.register,
+    sms.register,
+    tax.register,
+    insurance.register,
+    hospital.register,
+    residence.register,
+)
 
 
 def sign(key: str, body: bytes) -> str:
