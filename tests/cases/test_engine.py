@@ -26,9 +26,12 @@ def start(person: Person, code: str, channel: str = "online", **kw: object) -> A
 
 
 def test_catalogue_sync_is_idempotent_and_audited() -> None:
+    from jiaoguan.cases.catalogue import TYPES, entries_for
+
+    expected = sum(len(entries_for(t)) for t in TYPES)
     assert services.catalogue_sync(actor=ENGINE) == 0
-    assert CatalogueEntry.objects.count() == 6
-    assert AuditEvent.objects.filter(action="catalogue.entry_add").count() == 6
+    assert CatalogueEntry.objects.count() == expected
+    assert AuditEvent.objects.filter(action="catalogue.entry_add").count() == expected
 
 
 def test_rollout_pilot_city_before_national_start() -> None:
@@ -100,6 +103,9 @@ def test_downgrade_waits_for_payment_then_changes_the_licence() -> None:
     app = services.application_payment_confirmed(application=app, reference="order-1")
     assert app.state == "completed"
     assert DrivingLicence.objects.get(person=person).class_list == ["C1"]
+    from jiaoguan.documents.models import Document
+
+    assert Document.objects.get(kind="driving_licence").fields["classes"] == "C1"
     with pytest.raises(Conflict):
         services.application_payment_confirmed(application=app, reference="order-1")
 

@@ -38,6 +38,14 @@ LICENCE_FEE = {"code": "licence", "amount_fen": 1000}  # 驾驶证工本费 10 y
 
 ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 
+VEHICLE_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
+
+
+def _document_fee(code: str) -> dict[str, Any]:
+    """Permit, certificate and licence each cost 10 yuan (工本费, DOMAIN.md §6)."""
+    return {"code": code, "amount_fen": 1000}
+
+
 TYPES: list[dict[str, Any]] = [
     {
         "code": "contact_change",
@@ -83,6 +91,51 @@ TYPES: list[dict[str, Any]] = [
         "time_limit_working_days": 1,
         "effect": "licence_renewal",
         "citations": ["R162 Art. 62", "R162 Art. 63", ROLLOUT_CITATION],
+    },
+    {
+        "code": "licence_replacement",
+        "name_zh": "补领、换领驾驶证",
+        "name_en": "Replacement of a lost or damaged licence",
+        "subject_type": SubjectType.LICENCE,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY],
+        "prefill": ["classes", "valid_until"],
+        "fees": [LICENCE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "licence_document",
+        "citations": ["R162 Art. 66", "R162 Art. 69", ROLLOUT_CITATION],
+    },
+    {
+        "code": "permit_replacement",
+        "name_zh": "补领、换领机动车行驶证",
+        "name_en": "Replacement of a lost or damaged driving permit",
+        "subject_type": SubjectType.VEHICLE,
+        "channels": VEHICLE_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY],
+        "prefill": ["plate", "vin"],
+        "fees": [_document_fee("driving_permit")],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "permit_document",
+        "citations": ["R164 Art. 52", ROLLOUT_CITATION],
+    },
+    {
+        "code": "certificate_replacement",
+        "name_zh": "补领、换领机动车登记证书",
+        "name_en": "Replacement of a lost or damaged registration certificate",
+        "subject_type": SubjectType.VEHICLE,
+        "channels": [Channel.ONLINE, Channel.WINDOW],
+        "outlet_kinds": [],
+        "materials": [IDENTITY],
+        "prefill": ["plate", "vin"],
+        "fees": [_document_fee("registration_certificate")],
+        "review_policy": ReviewPolicy.MANUAL,
+        "time_limit_working_days": 1,
+        "effect": "certificate_document",
+        "citations": ["R164 Art. 52", ROLLOUT_CITATION],
     },
 ]
 

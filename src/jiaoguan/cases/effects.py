@@ -8,13 +8,67 @@ from collections.abc import Callable
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules
 from jiaoguan.cases.models import Application
+from jiaoguan.documents.constants import DocumentKind
+from jiaoguan.documents.selectors import certificate_fields, licence_fields, permit_fields
+from jiaoguan.documents.services import document_issue
 from jiaoguan.kernel import clock
 from jiaoguan.registry import services as registry
-from jiaoguan.registry.models import DrivingLicence
+from jiaoguan.registry.models import DrivingLicence, Vehicle
 
 
 def _licence(app: Application) -> DrivingLicence:
     return DrivingLicence.objects.get(public_id=app.subject_ref)
+
+
+def _vehicle(app: Application) -> Vehicle:
+    return Vehicle.objects.select_related("plate", "owner_person", "owner_organisation").get(
+        public_id=app.subject_ref
+    )
+
+
+def _issue_licence(app: Application, actor: Actor) -> None:
+    """A new version of the licence document (the old one is superseded: void for use)."""
+    licence = DrivingLicence.objects.select_related("person").get(public_id=app.subject_ref)
+    document_issue(
+        actor=actor,
+        kind=DocumentKind.DRIVING_LICENCE,
+        subject_type="licence",
+        subject_ref=str(licence.public_id),
+        holder_person_ref=str(licence.person.public_id),
+        fields=licence_fields(licence),
+    )
+
+
+def _issue_vehicle_document(app: Application, actor: Actor, kind: str) -> None:
+    vehicle = _vehicle(app)
+    fields = (
+        permit_fields(vehicle)
+        if kind == DocumentKind.DRIVING_PERMIT
+        else certificate_fields(vehicle)
+    )
+    document_issue(
+        actor=actor,
+        kind=kind,
+        subject_type="vehicle",
+        subject_ref=str(vehicle.public_id),
+        holder_person_ref=str(app.applicant.public_id),
+        fields=fields,
+    )
+
+
+def licence_document(app: Application, actor: Actor) -> None:
+    """Replacement of a lost or damaged licence (R162 Arts. 66, 69): same licence, new document."""
+    _issue_licence(app, actor)
+
+
+def permit_document(app: Application, actor: Actor) -> None:
+    """Replacement of the driving permit (R164 Art. 52)."""
+    _issue_vehicle_document(app, actor, DocumentKind.DRIVING_PERMIT)
+
+
+def certificate_document(app: Application, actor: Actor) -> None:
+    """Replacement of the registration certificate (R164 Art. 52)."""
+    _issue_vehicle_document(app, actor, DocumentKind.REGISTRATION_CERTIFICATE)
 
 
 def person_contact(app: Application, actor: Actor) -> None:
@@ -34,6 +88,7 @@ def licence_downgrade(app: Application, actor: Actor) -> None:
         classes=list(app.form["keep_classes"]),
         reason=f"application {app.case_number}",
     )
+    _issue_licence(app, actor)
 
 
 def licence_renewal(app: Application, actor: Actor) -> None:
@@ -50,10 +105,14 @@ def licence_renewal(app: Application, actor: Actor) -> None:
         term=str(term),
         reason=f"application {app.case_number}",
     )
+    _issue_licence(app, actor)
 
 
 EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "person_contact": person_contact,
     "licence_downgrade": licence_downgrade,
     "licence_renewal": licence_renewal,
+    "licence_document": licence_document,
+    "permit_document": permit_document,
+    "certificate_document": certificate_document,
 }

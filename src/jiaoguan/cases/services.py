@@ -28,7 +28,7 @@ from jiaoguan.kernel import clock
 from jiaoguan.kernel.calendar import WorkingCalendar
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
 from jiaoguan.notices.services import notice_send
-from jiaoguan.registry.models import DrivingLicence, Organisation, Person
+from jiaoguan.registry.models import DrivingLicence, Organisation, Person, Vehicle
 
 _CALENDAR = WorkingCalendar.load()
 
@@ -242,6 +242,8 @@ def _prefill(entry: CatalogueEntry, applicant: Person, subject: Any) -> dict[str
         "phone": applicant.phone,
         "address": applicant.address,
     }
+    if isinstance(subject, Vehicle):
+        values.update(plate=subject.plate.number if subject.plate else "", vin=subject.vin)
     if isinstance(subject, DrivingLicence):
         values.update(
             classes=subject.class_list,
@@ -307,11 +309,7 @@ def application_start(
     return app
 
 
-EDITABLE = {
-    "contact_change": {"phone", "address"},
-    "licence_downgrade": {"keep_classes"},
-    "licence_renewal": set(),
-}
+EDITABLE = {"contact_change": {"phone", "address"}, "licence_downgrade": {"keep_classes"}}
 
 
 def application_submit(

@@ -52,15 +52,26 @@ def apply_list(request: HttpRequest) -> HttpResponse:
         except DomainError:
             continue
         seen.add(code)
-        offered.append(
-            {
-                "code": code,
-                "name": entry.business_type.name_en if _english() else entry.business_type.name_zh,
-                "fee": sum(int(f["amount_fen"]) for f in entry.fees) / 100,
-                "days": entry.time_limit_working_days,
-                "materials": [m["name_en" if _english() else "name_zh"] for m in entry.materials],
-            }
+        vehicles = (
+            list(person.vehicles.select_related("plate"))
+            if entry.subject_type == "vehicle"
+            else [None]
         )
+        for vehicle in vehicles:
+            offered.append(
+                {
+                    "code": code,
+                    "vehicle": vehicle,
+                    "name": entry.business_type.name_en
+                    if _english()
+                    else entry.business_type.name_zh,
+                    "fee": sum(int(f["amount_fen"]) for f in entry.fees) / 100,
+                    "days": entry.time_limit_working_days,
+                    "materials": [
+                        m["name_en" if _english() else "name_zh"] for m in entry.materials
+                    ],
+                }
+            )
     mine = selectors.applications_for(_user(request)).order_by("-id")[:20]
     return render(request, "cases/apply_list.html", {"offered": offered, "mine": mine})
 
@@ -74,6 +85,7 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
             applicant=_person(request),
             business_type=code,
             channel="online",
+            subject_ref=request.POST.get("subject_id", "")[:64],
         )
     except DomainError as exc:
         return render(

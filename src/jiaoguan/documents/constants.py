@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DocumentKind(models.TextChoices):
-    """The documents the platform produces (R162 Art. 16 登记证书/行驶证/检验合格标志;
-    R164 Art. 27 驾驶证). The inspection label is the electronic voucher (电子凭证) that
-    replaced the windscreen sticker (公安部 2020 电子检验合格标志)."""
+    """The documents the platform produces: the registration certificate (登记证书), driving
+    permit (行驶证) and inspection label (检验合格标志) of R164, and the driving licence (驾驶证)
+    of R162. The inspection label is the electronic voucher, equal in effect to the paper label
+    (R164 Art. 56; DOMAIN.md §4.3)."""
 
     DRIVING_LICENCE = "driving_licence", _("Driving licence")
     DRIVING_PERMIT = "driving_permit", _("Vehicle driving permit")

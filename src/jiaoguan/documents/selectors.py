@@ -135,6 +135,20 @@ def licence_fields(licence: DrivingLicence) -> dict[str, str]:
     }
 
 
+def certificate_fields(vehicle: Vehicle) -> dict[str, str]:
+    """What the registration certificate (登记证书) records of the vehicle and its owner."""
+    owner = vehicle.owner_person or vehicle.owner_organisation
+    return {
+        "owner": owner.name if owner is not None else "",
+        "plate": vehicle.plate.number if vehicle.plate else "",
+        "vin": vehicle.vin,
+        "brand_model": f"{vehicle.brand} {vehicle.model_name}".strip(),
+        "manufacture_date": vehicle.manufacture_date.isoformat(),
+        "registration_date": vehicle.registration_date.isoformat(),
+        "region_code": vehicle.region_code,
+    }
+
+
 def permit_fields(vehicle: Vehicle) -> dict[str, str]:
     """What the driving permit (行驶证) face shows."""
     owner = vehicle.owner_person or vehicle.owner_organisation
