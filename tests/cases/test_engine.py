@@ -13,7 +13,7 @@ from jiaoguan.cases.selectors import applications_for, review_queue
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
 from jiaoguan.registry.models import DrivingLicence, Person, RecordVersion
-from tests.conftest import make_citizen, make_licence, make_person, make_staff
+from tests.conftest import make_citizen, make_licence, make_person, make_staff, make_vehicle
 
 pytestmark = pytest.mark.django_db
 ENGINE = Actor.system("tests")
@@ -197,3 +197,43 @@ def test_case_numbers_are_sequential_per_office_and_day() -> None:
     a, b = start(person, "contact_change"), start(person, "contact_change")
     assert int(b.case_number[-6:]) == int(a.case_number[-6:]) + 1
     assert a.case_number[6:14] == f"{clock.today():%Y%m%d}"
+
+
+def test_review_queue_in_submission_order_exceptions_need_a_reason() -> None:
+    from jiaoguan.kernel.errors import DomainError as Refusal
+
+    first_person, second_person = make_person("320102"), make_person("320104")
+    apps = []
+    for person in (first_person, second_person):
+        vehicle = make_vehicle(person)
+        app = start(person, "certificate_replacement", subject_ref=str(vehicle.public_id))
+        app = services.application_submit(actor=ENGINE, principal=None, application=app)
+        apps.append(services.application_payment_confirmed(application=app, reference="p"))
+    reviewer = make_staff("reviewer", "3201")
+    assert [a.pk for a in review_queue(reviewer)] == [apps[0].pk, apps[1].pk]
+    with pytest.raises(Refusal) as exc:
+        services.application_review(
+            actor=Actor.of(reviewer), principal=reviewer, application=apps[1], command="approve"
+        )
+    assert exc.value.code == "out_of_order_reason_required"
+    done = services.application_review(
+        actor=Actor.of(reviewer),
+        principal=reviewer,
+        application=apps[1],
+        command="approve",
+        out_of_order="elderly_or_disabled",
+    )
+    assert done.state == "completed"
+    assert (
+        AuditEvent.objects.filter(
+            action="application.out_of_order", reason="elderly_or_disabled"
+        ).count()
+        == 1
+    )
+    # the oldest needs no reason
+    assert (
+        services.application_review(
+            actor=Actor.of(reviewer), principal=reviewer, application=apps[0], command="approve"
+        ).state
+        == "completed"
+    )

@@ -119,6 +119,7 @@ def application_command(
             application=app,
             command=payload.command,
             reason=payload.reason,
+            out_of_order=payload.out_of_order,
         )
     else:
         app = services.application_transition(

@@ -46,3 +46,13 @@ class State(models.TextChoices):
     @classmethod
     def final(cls) -> set[str]:
         return {cls.COMPLETED, cls.REJECTED, cls.WITHDRAWN}
+
+
+class OutOfOrderReason(models.TextChoices):
+    """Why a reviewer took a case before older ones (measure 3: the queue is worked in order of
+    submission; every exception is recorded for supervisors)."""
+
+    URGENT = "urgent", _("Urgent need stated by the applicant")
+    ELDERLY_OR_DISABLED = "elderly_or_disabled", _("Elderly or disabled applicant")
+    CORRECTION = "correction", _("Correction of an error by this office")
+    SUPERVISOR = "supervisor", _("Instruction of a supervisor")

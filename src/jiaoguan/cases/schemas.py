@@ -125,3 +125,9 @@ class CommandIn(Schema):
         description="withdraw (applicant); approve, reject, return_for_correction (reviewer)",
     )
     reason: str = Field(default="", max_length=500)
+    out_of_order: str = Field(
+        default="",
+        max_length=32,
+        description="reason code when deciding a case before older ones: urgent, "
+        "elderly_or_disabled, correction, supervisor",
+    )

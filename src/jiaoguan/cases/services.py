@@ -14,7 +14,13 @@ from jiaoguan.accounts.principal import Principal
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.cases import checks, rules
 from jiaoguan.cases.catalogue import TYPES, entries_for
-from jiaoguan.cases.constants import Channel, ReviewPolicy, State, SubjectType
+from jiaoguan.cases.constants import (
+    Channel,
+    OutOfOrderReason,
+    ReviewPolicy,
+    State,
+    SubjectType,
+)
 from jiaoguan.cases.effects import EFFECTS
 from jiaoguan.cases.models import (
     Application,
@@ -434,14 +440,44 @@ def _complete(app: Application, actor: Actor) -> Application:
 
 @transaction.atomic
 def application_review(
-    *, actor: Actor, principal: Principal, application: Application, command: str, reason: str = ""
+    *,
+    actor: Actor,
+    principal: Principal,
+    application: Application,
+    command: str,
+    reason: str = "",
+    out_of_order: str = "",
 ) -> Application:
-    """A reviewer approves (the registry changes), rejects or returns an application."""
+    """A reviewer approves (the registry changes), rejects or returns an application.
+
+    The queue is worked in order of submission: deciding a case while an older one in the
+    reviewer's scope waits needs an ``out_of_order`` reason code, recorded for supervisors."""
+    from jiaoguan.cases.selectors import review_queue
+
     if command not in ("approve", "reject", "return_for_correction"):
         raise DomainError(
             "unknown_command",
             _("Unknown command: %(command)s") % {"command": command},
             field="command",
+        )
+    older = (
+        application.submitted_at is not None
+        and review_queue(principal).filter(submitted_at__lt=application.submitted_at).exists()
+    )
+    if older:
+        if out_of_order not in OutOfOrderReason.values:
+            raise DomainError(
+                "out_of_order_reason_required",
+                _("Older applications are waiting: give the reason for taking this one first"),
+                field="out_of_order",
+            )
+        audit_record(
+            actor=actor,
+            action="application.out_of_order",
+            object_type="application",
+            object_ref=str(application.public_id),
+            reason=out_of_order,
+            subject_person_ref=str(application.applicant.public_id),
         )
     app = application_transition(
         actor=actor, principal=principal, application=application, command=command, reason=reason

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules, selectors, services
+from jiaoguan.cases.constants import OutOfOrderReason
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
@@ -131,6 +132,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     application=app,
                     command=request.POST["action"],
                     reason=request.POST.get("reason", "")[:500],
+                    out_of_order=request.POST.get("out_of_order", "")[:32],
                 )
             else:
                 changes: dict[str, Any] = {}
@@ -162,6 +164,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "events": app.events.all(),
             "fee": services.fee_total_fen(app) / 100,
             "can_review": can_review,
+            "out_of_order_reasons": OutOfOrderReason.choices,
             "is_applicant": getattr(request.user, "person_id", None) == app.applicant_id,
         },
     )
