@@ -56,3 +56,10 @@ class OutOfOrderReason(models.TextChoices):
     ELDERLY_OR_DISABLED = "elderly_or_disabled", _("Elderly or disabled applicant")
     CORRECTION = "correction", _("Correction of an error by this office")
     SUPERVISOR = "supervisor", _("Instruction of a supervisor")
+
+
+class TicketState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CALLED = "called", _("Called to a window")
+    SERVED = "served", _("Served")
+    NO_SHOW = "no_show", _("Did not come")

@@ -123,3 +123,37 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}={self.value}"
+
+
+class Ticket(models.Model):
+    """A queue ticket in a service hall (measure 3, one window): taken at the hall's kiosk,
+    called by the next free clerk, finished in one visit."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    hall = models.CharField(max_length=6)  # the office's region code (its clerks' scope)
+    day = models.DateField()
+    number = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, default="waiting")  # constants.TicketState
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="tickets"
+    )
+    window = models.CharField(max_length=32, blank=True)
+    clerk_ref = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField()
+    called_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hall", "day", "number"], name="ticket_hall_day_number_uniq"
+            )
+        ]
+        indexes = [models.Index(fields=["hall", "day", "state", "number"], name="ticket_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"A{self.number:03d}"

@@ -8,4 +8,6 @@ urlpatterns = [
     path("portal/apply/<slug:code>/", views.apply_start, name="start"),
     path("applications/<uuid:public_id>/", views.detail, name="detail"),
     path("console/review/", views.review_queue, name="review"),
+    path("console/window/", views.window_desk, name="window"),
+    path("hall/<slug:hall>/", views.hall_kiosk, name="hall"),
 ]

@@ -6,15 +6,17 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
-from jiaoguan.cases import rules, selectors, services
+from jiaoguan.cases import rules, selectors, services, window
 from jiaoguan.cases.constants import OutOfOrderReason
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
+from jiaoguan.registry.models import Vehicle
 
 
 def _user(request: HttpRequest) -> User:
@@ -53,7 +55,7 @@ def apply_list(request: HttpRequest) -> HttpResponse:
         except DomainError:
             continue
         seen.add(code)
-        vehicles = (
+        vehicles: list[Vehicle | None] = (
             list(person.vehicles.select_related("plate"))
             if entry.subject_type == "vehicle"
             else [None]
@@ -176,3 +178,98 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         raise Http404
     queue = selectors.review_queue(_user(request))[:50]
     return render(request, "cases/review_queue.html", {"queue": queue})
+
+
+def hall_kiosk(request: HttpRequest, hall: str) -> HttpResponse:
+    """The hall's ticket kiosk: one large button, no keyboard."""
+    ticket = None
+    if request.method == "POST":
+        ticket = window.ticket_take(hall=hall)
+    return render(
+        request,
+        "cases/hall_kiosk.html",
+        {"hall": hall, "ticket": ticket, "waiting": window.waiting_count(hall)},
+    )
+
+
+@login_required
+def window_desk(request: HttpRequest) -> HttpResponse:
+    """The clerk's window: call the next ticket, read the ID card, do the business, finish."""
+    clerk = _user(request)
+    if not clerk.has_perm("cases.handle_application"):
+        raise Http404
+    error = ""
+    ticket = window.current_ticket(clerk)
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "call_next":
+                if window.ticket_call_next(clerk=clerk) is None:
+                    error = _("Nobody is waiting.")
+            elif ticket is not None and action == "read_card":
+                window.ticket_read_id_card(clerk=clerk, ticket=ticket)
+            elif ticket is not None and ticket.person is not None and action == "start":
+                app = services.application_start(
+                    actor=Actor.of(clerk),
+                    applicant=ticket.person,
+                    business_type=request.POST.get("business_type", "")[:48],
+                    channel="window",
+                    subject_ref=request.POST.get("subject_id", "")[:64],
+                    region_code=clerk.region_scope.ljust(6, "0"),
+                )
+                return redirect("cases:detail", public_id=app.public_id)
+            elif ticket is not None and action in ("finish", "no_show"):
+                window.ticket_finish(clerk=clerk, ticket=ticket, served=action == "finish")
+        except DomainError as exc:
+            error = exc.localised(get_language())
+        if not error:
+            return redirect("cases:window")
+        ticket = window.current_ticket(clerk)
+    offered: list[dict[str, Any]] = []
+    applications: list[Application] = []
+    if ticket is not None and ticket.person is not None:
+        hall_region = clerk.region_scope.ljust(6, "0")
+        for entry in CatalogueEntry.objects.select_related("business_type").order_by(
+            "business_type__code", "-version"
+        ):
+            code = entry.business_type.code
+            if code in {o["code"] for o in offered}:
+                continue
+            try:
+                services.entry_in_force(
+                    code, on=clock.today(), region_code=hall_region, channel="window"
+                )
+            except DomainError:
+                continue
+            vehicles: list[Vehicle | None] = (
+                list(ticket.person.vehicles.select_related("plate"))
+                if entry.subject_type == "vehicle"
+                else [None]
+            )
+            for vehicle in vehicles:
+                offered.append(
+                    {
+                        "code": code,
+                        "vehicle": vehicle,
+                        "name": entry.business_type.name_en
+                        if _english()
+                        else entry.business_type.name_zh,
+                    }
+                )
+        applications = list(
+            Application.objects.filter(applicant=ticket.person, created_at__date__gte=clock.today())
+            .select_related("business_type")
+            .order_by("-id")[:10]
+        )
+    return render(
+        request,
+        "cases/window.html",
+        {
+            "ticket": ticket,
+            "error": error,
+            "offered": offered,
+            "applications": applications,
+            "waiting": window.waiting_count(clerk.region_scope) if clerk.region_scope else 0,
+            "reader": window.window_of(clerk),
+        },
+    )

@@ -31,6 +31,7 @@ from jiaoguan.kernel.errors import DomainError
 from jiaoguan.partners.client import PartnerAnswer, PartnerClient
 from jiaoguan.partners.ports import (
     CompulsoryInsurance,
+    IdCard,
     InsuranceStatus,
     MedicalCertificate,
     MedicalStatus,
@@ -272,3 +273,29 @@ class HttpResidencePermits(_Adapter):
             )
 
         return self._parse(answer, "residence permit", ("id_number", id_number), parse)
+
+
+class HttpIdCardReader(_Adapter):
+    """The ID-card reader at a service window (a device; the sandbox simulates one per window)."""
+
+    def __init__(
+        self, *, base_url: str | None = None, key: str | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(
+            gettext_lazy("The ID card reader"), base_url=base_url, key=key, timeout=timeout
+        )
+
+    def read(self, *, window: str) -> IdCard | None:
+        answer = self._client.request("GET", "/idreader/v1/card", query={"window": window})
+        if answer.status == 404 and answer.data.get("error") == "no_card":
+            return None
+
+        def parse(data: dict[str, Any]) -> IdCard:
+            return IdCard(
+                window=window,
+                name=_text(data, "name", present=True) or "",
+                id_number=_text(data, "id_number", present=True) or "",
+                address=str(data.get("address") or "")[:200],
+            )
+
+        return self._parse(answer, "id card", ("window", window), parse)

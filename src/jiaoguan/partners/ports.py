@@ -125,3 +125,19 @@ class ResidencePermits(Protocol):
     def permit(self, *, id_number: str, on: dt.date | None = None) -> ResidencePermit:
         """The residence permit, judged on ``on`` (default: the partner's today)."""
         ...
+
+
+@dataclass(frozen=True)
+class IdCard:
+    """What the window's reader read from a resident ID card's chip."""
+
+    window: str
+    name: str
+    id_number: str = field(repr=False)
+    address: str
+
+
+class IdCardReader(Protocol):
+    def read(self, *, window: str) -> IdCard | None:
+        """The card lying on ``window``'s reader, or None when there is none."""
+        ...

@@ -159,6 +159,7 @@ PORTS = {
     "insurance": "jiaoguan.partners.adapters.HttpInsurancePlatform",
     "hospital": "jiaoguan.partners.adapters.HttpHospitalNetwork",
     "residence": "jiaoguan.partners.adapters.HttpResidencePermits",
+    "idreader": "jiaoguan.partners.adapters.HttpIdCardReader",
 }
 
 LOGGING = {
