@@ -97,3 +97,27 @@ def test_review_queue_page_needs_the_permission() -> None:
     assert signed_in(make_staff("counter_clerk", "3201")).get("/console/review/").status_code == 404
     page = signed_in(make_staff("reviewer", "3201")).get("/console/review/")
     assert page.status_code == 200 and Application.objects.count() == 0
+
+
+def test_application_form_pdf_for_the_record() -> None:
+    import shutil
+    import subprocess
+
+    person = make_person()
+    c = signed_in(make_citizen(person))
+    app = c.post(
+        "/api/v1/applications", {"business_type": "contact_change"}, content_type="application/json"
+    ).json()
+    c.post(
+        f"/api/v1/applications/{app['id']}/submit", {"changes": {}}, content_type="application/json"
+    )
+    resp = c.get(f"/api/v1/applications/{app['id']}/form.pdf")
+    assert resp.status_code == 200 and resp["Content-Type"] == "application/pdf"
+    assert resp.content.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=resp.content, capture_output=True, check=True
+        ).stdout.decode()
+        assert app["case_number"] in text
+    other = signed_in(make_citizen())
+    assert other.get(f"/api/v1/applications/{app['id']}/form.pdf").status_code == 404

@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from jiaoguan.api.auth import actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
-from jiaoguan.cases import selectors, services
+from jiaoguan.cases import pdf, selectors, services
 from jiaoguan.cases.models import CatalogueEntry
 from jiaoguan.cases.schemas import ApplicationOut, CatalogueOut, CommandIn, StartIn, SubmitIn
 from jiaoguan.kernel import clock
@@ -130,3 +130,15 @@ def application_command(
             reason=payload.reason,
         )
     return ApplicationOut.build(app)
+
+
+@router.get(
+    "/applications/{application_id}/form.pdf",
+    auth=session_auth,
+    summary="The application form as a PDF for the record",
+)
+def application_form_pdf(request: HttpRequest, application_id: str) -> HttpResponse:
+    app = selectors.application_get(principal(request), application_id)
+    response = HttpResponse(pdf.render(app), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{app.case_number}.pdf"'
+    return response
