@@ -92,7 +92,7 @@ def render(app: Application) -> bytes:
     for event in app.events.all():
         line(
             event.at.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M"),
-            f"{event.command} → {event.to_state} · {event.actor_label}",
+            f"{event.command} → {event.to_state}，{event.actor_label}",
             size=9,
         )
     pdf.showPage()
