@@ -121,3 +121,11 @@ def test_application_form_pdf_for_the_record() -> None:
         assert app["case_number"] in text
     other = signed_in(make_citizen())
     assert other.get(f"/api/v1/applications/{app['id']}/form.pdf").status_code == 404
+
+
+def test_staff_see_the_catalogue_with_its_history() -> None:
+    page = signed_in(make_staff("counter_clerk", "3201")).get("/console/catalogue/")
+    html = page.content.decode()
+    assert page.status_code == 200 and "2018-07-01" in html and "3201" in html
+    assert "R164 Art. 52" in html
+    assert signed_in(make_citizen()).get("/console/catalogue/").status_code == 404

@@ -9,5 +9,6 @@ urlpatterns = [
     path("applications/<uuid:public_id>/", views.detail, name="detail"),
     path("console/review/", views.review_queue, name="review"),
     path("console/window/", views.window_desk, name="window"),
+    path("console/catalogue/", views.catalogue_history, name="catalogue"),
     path("hall/<slug:hall>/", views.hall_kiosk, name="hall"),
 ]

@@ -273,3 +273,25 @@ def window_desk(request: HttpRequest) -> HttpResponse:
             "reader": window.window_of(clerk),
         },
     )
+
+
+@login_required
+def catalogue_history(request: HttpRequest) -> HttpResponse:
+    """Every version of every business type, with its dates of force and regions."""
+    clerk = _user(request)
+    if not (
+        clerk.has_perm("cases.handle_application") or clerk.has_perm("cases.review_application")
+    ):
+        raise Http404
+    entries = CatalogueEntry.objects.select_related("business_type").order_by(
+        "business_type__code", "version"
+    )
+    rows = [
+        {
+            "entry": e,
+            "fee": sum(int(f["amount_fen"]) for f in e.fees) / 100,
+            "name": e.business_type.name_en if _english() else e.business_type.name_zh,
+        }
+        for e in entries
+    ]
+    return render(request, "cases/catalogue.html", {"rows": rows})
