@@ -45,8 +45,11 @@ class Readers:
             card = self._cards.get(window)
         if card is None:
             return 404, {"error": "no_card", "window": window}
-        return 200, {"window": window, **card,
-                     "read_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        return 200, {
+            "window": window,
+            **card,
+            "read_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        }
 
     def remove(self, request: Request) -> Response:
         window = request.query_param("window")

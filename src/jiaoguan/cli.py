@@ -118,12 +118,16 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
     from jiaoguan.audit.tasks import anchor_audit_chains
     from jiaoguan.cases.tasks import recheck_applications
     from jiaoguan.notices.tasks import deliver_queued_notices
+    from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
 
     ticks = 0
     while not stop.wait(60):
         ticks += 1
         recheck_applications.enqueue()
         deliver_queued_notices.enqueue()
+        poll_pending_payments.enqueue()
+        if ticks == 1:
+            reconcile_yesterday.enqueue()
         if ticks * 60 >= every:
             ticks = 0
             anchor_audit_chains.enqueue()

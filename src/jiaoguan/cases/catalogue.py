@@ -41,6 +41,13 @@ ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 VEHICLE_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 
 
+FEE_NAMES = {  # DOMAIN.md §6
+    "licence": "驾驶证工本费",
+    "driving_permit": "行驶证工本费",
+    "registration_certificate": "登记证书工本费",
+}
+
+
 def _document_fee(code: str) -> dict[str, Any]:
     """Permit, certificate and licence each cost 10 yuan (工本费, DOMAIN.md §6)."""
     return {"code": code, "amount_fen": 1000}

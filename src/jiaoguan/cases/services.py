@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from jiaoguan.accounts.principal import Principal
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.cases import checks, rules
-from jiaoguan.cases.catalogue import TYPES, entries_for
+from jiaoguan.cases.catalogue import FEE_NAMES, TYPES, entries_for
 from jiaoguan.cases.constants import (
     Channel,
     OutOfOrderReason,
@@ -34,6 +34,8 @@ from jiaoguan.kernel import clock
 from jiaoguan.kernel.calendar import WorkingCalendar
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
 from jiaoguan.notices.services import notice_send
+from jiaoguan.payments.models import FeeOrder
+from jiaoguan.payments.services import fee_order_create
 from jiaoguan.registry.models import DrivingLicence, Organisation, Person, Vehicle
 
 _CALENDAR = WorkingCalendar.load()
@@ -497,3 +499,54 @@ def refusal_from(decision: rules.Decision) -> dict[str, Any]:
         "rule": decision.rule,
         "citations": list(decision.citations),
     }
+
+
+# --- fees -----------------------------------------------------------------------------------
+
+
+def _purpose(app: Application) -> str:
+    from jiaoguan.cases.apps import PURPOSE_PREFIX
+
+    return f"{PURPOSE_PREFIX}{app.public_id}"
+
+
+@transaction.atomic
+def application_fee_order(*, actor: Actor, application: Application) -> FeeOrder:
+    """The fee order of an application awaiting payment (one open order; created on first ask)."""
+    app = Application.objects.select_for_update().get(pk=application.pk)
+    if app.state != State.AWAITING_PAYMENT:
+        raise Conflict("not_awaiting_payment", _("This application is not awaiting payment"))
+    existing = (
+        FeeOrder.objects.filter(purpose_ref=_purpose(app))
+        .exclude(status="closed")
+        .order_by("-id")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    items = [
+        {
+            "code": f["code"],
+            "name": FEE_NAMES.get(f["code"], f["code"]),
+            "amount_fen": int(f["amount_fen"]),
+        }
+        for f in app.catalogue_entry.fees
+    ]
+    return fee_order_create(
+        actor=actor,
+        payer_person_ref=str(app.applicant.public_id),
+        purpose_ref=_purpose(app),
+        subject=f"{app.business_type.name_zh} {app.case_number}",
+        items=items,
+    )
+
+
+def on_fee_paid(order: FeeOrder) -> None:
+    """Payments tells the engine a fee order was paid (inside that transaction)."""
+    from jiaoguan.cases.apps import PURPOSE_PREFIX
+
+    app = Application.objects.filter(
+        public_id=order.purpose_ref.removeprefix(PURPOSE_PREFIX)
+    ).first()
+    if app is not None and app.state == State.AWAITING_PAYMENT:
+        application_payment_confirmed(application=app, reference=order.order_no)

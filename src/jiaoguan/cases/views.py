@@ -16,6 +16,7 @@ from jiaoguan.cases.constants import OutOfOrderReason
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
+from jiaoguan.payments.services import payment_poll, payment_start
 from jiaoguan.registry.models import Vehicle
 
 
@@ -120,6 +121,17 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
     if request.method == "POST":
         who = _user(request)
         try:
+            action = request.POST.get("action")
+            if action in ("pay_wechat", "pay_alipay", "check_payment"):
+                order = services.application_fee_order(actor=Actor.of(who), application=app)
+                if action == "check_payment":
+                    payment_poll(actor=Actor.of(who), order=order)
+                else:
+                    code_url = payment_start(
+                        actor=Actor.of(who), order=order, provider=action.removeprefix("pay_")
+                    )
+                    request.session[f"pay:{app.public_id}"] = code_url
+                return redirect("cases:detail", public_id=app.public_id)
             if request.POST.get("action") == "withdraw":
                 app = services.application_transition(
                     actor=Actor.of(who),
@@ -166,6 +178,9 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "events": app.events.all(),
             "fee": services.fee_total_fen(app) / 100,
             "can_review": can_review,
+            "code_url": request.session.get(f"pay:{app.public_id}", "")
+            if app.state == "awaiting_payment"
+            else "",
             "out_of_order_reasons": OutOfOrderReason.choices,
             "is_applicant": getattr(request.user, "person_id", None) == app.applicant_id,
         },

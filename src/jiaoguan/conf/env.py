@@ -75,6 +75,19 @@ VARIABLES: tuple[Var, ...] = (
     ),
     Var("JIAOGUAN_PARTNER_TIMEOUT", "Seconds to wait for an outside party before giving up.", "5"),
     Var(
+        "JIAOGUAN_PAYMENTS_CONFIG",
+        "Path of a JSON file with the merchant credentials: "
+        '`{"wechatpay": {...}, "alipay": {...}}` (keys listed in '
+        "`src/jiaoguan/payments/conf.py`). Unset: the payment sandbox's published test "
+        "credentials are used (demo and tests only).",
+        None,
+    ),
+    Var(
+        "JIAOGUAN_PAYMENTS_NOTIFY_BASE_URL",
+        "Public https origin the payment providers post their callbacks to.",
+        "http://127.0.0.1:8000",
+    ),
+    Var(
         "JIAOGUAN_AUDIT_PARTITIONS",
         "Number of parallel audit chains (see docs/architecture.md).",
         "16",

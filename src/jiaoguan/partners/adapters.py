@@ -39,6 +39,8 @@ from jiaoguan.partners.ports import (
     PurchaseTaxStatus,
     ResidencePermit,
     ResidenceStatus,
+    Shipment,
+    ShipmentStatus,
     VesselTax,
     VesselTaxStatus,
 )
@@ -299,3 +301,57 @@ class HttpIdCardReader(_Adapter):
             )
 
         return self._parse(answer, "id card", ("window", window), parse)
+
+
+class HttpPostService(_Adapter):
+    """The postal service: documents produced centrally, delivered by post (measure 10)."""
+
+    def __init__(
+        self, *, base_url: str | None = None, key: str | None = None, timeout: float | None = None
+    ) -> None:
+        super().__init__(
+            gettext_lazy("The postal service"), base_url=base_url, key=key, timeout=timeout
+        )
+
+    @staticmethod
+    def _shipment(data: dict[str, Any]) -> Shipment:
+        status = _status(data, ("accepted", "in_transit", "out_for_delivery", "delivered"))
+        events = data.get("events") or []
+        if not isinstance(events, list):
+            raise _Malformed("events is not a list")
+        return Shipment(
+            tracking_no=_text(data, "tracking_no", present=True) or "",
+            status=cast(ShipmentStatus, status),
+            events=tuple({k: str(v) for k, v in e.items()} for e in events if isinstance(e, dict)),
+        )
+
+    def ship(
+        self, *, reference: str, name: str, phone: str, address: str, content: str
+    ) -> Shipment:
+        answer = self._client.request(
+            "POST",
+            "/post/v1/shipments",
+            {
+                "reference": reference,
+                "name": name,
+                "phone": phone,
+                "address": address,
+                "content": content,
+            },
+        )
+        if answer.status == 400:
+            raise DomainError(
+                "invalid_address", _("The postal address is not valid"), field="delivery_address"
+            )
+        try:
+            if answer.status != 201:
+                raise _Malformed(f"HTTP {answer.status}")
+            return self._shipment(answer.data)
+        except _Malformed as exc:
+            raise self._client.protocol_error(answer, f"shipment: {exc}") from exc
+
+    def track(self, *, tracking_no: str) -> Shipment:
+        answer = self._client.request(
+            "GET", "/post/v1/shipments", query={"tracking_no": tracking_no}
+        )
+        return self._parse(answer, "tracking", ("tracking_no", tracking_no), self._shipment)

@@ -141,3 +141,21 @@ class IdCardReader(Protocol):
     def read(self, *, window: str) -> IdCard | None:
         """The card lying on ``window``'s reader, or None when there is none."""
         ...
+
+
+ShipmentStatus = Literal["accepted", "in_transit", "out_for_delivery", "delivered"]
+
+
+@dataclass(frozen=True)
+class Shipment:
+    tracking_no: str
+    status: ShipmentStatus
+    events: tuple[dict[str, str], ...] = ()
+
+
+class PostService(Protocol):
+    def ship(
+        self, *, reference: str, name: str, phone: str, address: str, content: str
+    ) -> Shipment: ...
+
+    def track(self, *, tracking_no: str) -> Shipment: ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +148,11 @@ SANDBOX_URL = (env.get("JIAOGUAN_SANDBOX_URL") or "").rstrip("/")
 SANDBOX_KEY = env.get("JIAOGUAN_SANDBOX_KEY") or ""
 PARTNER_TIMEOUT = float(env.get("JIAOGUAN_PARTNER_TIMEOUT") or "5")
 AUDIT_PARTITIONS = int(env.get("JIAOGUAN_AUDIT_PARTITIONS") or "16")
+PAYMENTS_NOTIFY_BASE_URL = env.get("JIAOGUAN_PAYMENTS_NOTIFY_BASE_URL") or ""
+if payments_config := env.get("JIAOGUAN_PAYMENTS_CONFIG"):
+    _payments = json.loads(Path(payments_config).read_text(encoding="utf-8"))
+    PAYMENTS_WECHATPAY = _payments.get("wechatpay") or {}
+    PAYMENTS_ALIPAY = _payments.get("alipay") or {}
 LOGIN_MAX_FAILURES = int(env.get("JIAOGUAN_LOGIN_MAX_FAILURES") or "5")
 LOGIN_LOCK_MINUTES = int(env.get("JIAOGUAN_LOGIN_LOCK_MINUTES") or "15")
 DEMO_SHOW_OTP = env.flag("JIAOGUAN_DEMO_SHOW_OTP") and DEBUG
@@ -160,6 +166,7 @@ PORTS = {
     "hospital": "jiaoguan.partners.adapters.HttpHospitalNetwork",
     "residence": "jiaoguan.partners.adapters.HttpResidencePermits",
     "idreader": "jiaoguan.partners.adapters.HttpIdCardReader",
+    "post": "jiaoguan.partners.adapters.HttpPostService",
 }
 
 LOGGING = {
