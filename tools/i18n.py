@@ -363,6 +363,15 @@ ZH = {
     "The ID card reader": "身份证阅读器",
     "The postal service": "邮政寄递服务",
     "The postal address is not valid": "邮寄地址不正确",
+    "Electronic document only": "仅电子证件",
+    "Pick up at the window": "窗口领取",
+    "Delivered by post": "邮政寄递",
+    "Choose how the document reaches you": "请选择证件领取方式",
+    "Give a postal address": "请填写邮寄地址",
+    "How the document reaches you": "证件领取方式",
+    "Delivery by post": "邮寄进度",
+    "Tracking number": "运单号",
+    "Hand the document over": "交付证件",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')

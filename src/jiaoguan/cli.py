@@ -116,7 +116,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
     from django.db import connections
 
     from jiaoguan.audit.tasks import anchor_audit_chains
-    from jiaoguan.cases.tasks import recheck_applications
+    from jiaoguan.cases.tasks import dispatch_pending, recheck_applications, track_shipments
     from jiaoguan.notices.tasks import deliver_queued_notices
     from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
 
@@ -124,6 +124,8 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
     while not stop.wait(60):
         ticks += 1
         recheck_applications.enqueue()
+        dispatch_pending.enqueue()
+        track_shipments.enqueue()
         deliver_queued_notices.enqueue()
         poll_pending_payments.enqueue()
         if ticks == 1:

@@ -63,3 +63,9 @@ class TicketState(models.TextChoices):
     CALLED = "called", _("Called to a window")
     SERVED = "served", _("Served")
     NO_SHOW = "no_show", _("Did not come")
+
+
+class Delivery(models.TextChoices):
+    ELECTRONIC = "electronic", _("Electronic document only")
+    PICKUP = "pickup", _("Pick up at the window")
+    POST = "post", _("Delivered by post")

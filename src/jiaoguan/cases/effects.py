@@ -116,3 +116,15 @@ EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "permit_document": permit_document,
     "certificate_document": certificate_document,
 }
+
+
+#: Effects that produce a document, which may also be printed and picked up or posted.
+DOCUMENT_EFFECTS = frozenset(
+    {
+        "licence_document",
+        "permit_document",
+        "certificate_document",
+        "licence_renewal",
+        "licence_downgrade",
+    }
+)

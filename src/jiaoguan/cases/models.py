@@ -77,6 +77,7 @@ class Application(models.Model):
         max_length=20, choices=State.choices, default=State.DRAFT, db_index=True
     )
     refusal = models.JSONField(null=True, blank=True)  # {code, message, citation}
+    delivery = models.CharField(max_length=12, default="electronic")  # constants.Delivery
     submitted_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -157,3 +158,19 @@ class Ticket(models.Model):
     @property
     def label(self) -> str:
         return f"A{self.number:03d}"
+
+
+class Shipment(models.Model):
+    """A produced document on its way by post, as the postal service reports it."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="shipment"
+    )
+    tracking_no = models.CharField(max_length=32, unique=True)
+    status = models.CharField(max_length=20)
+    events = models.JSONField(default=list)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.tracking_no

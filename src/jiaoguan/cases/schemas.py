@@ -69,6 +69,8 @@ class ApplicationOut(Schema):
     form: dict[str, Any]
     checks: dict[str, Any]
     refusal: dict[str, Any] | None
+    delivery: str
+    tracking_no: str | None = None
     fee_fen: int
     submitted_at: dt.datetime | None
     due_date: dt.date | None = Field(description="Statutory time limit, in working days")
@@ -85,6 +87,8 @@ class ApplicationOut(Schema):
             form=a.form,
             checks=a.checks,
             refusal=a.refusal,
+            delivery=a.delivery,
+            tracking_no=a.shipment.tracking_no if hasattr(a, "shipment") else None,
             fee_fen=sum(int(f["amount_fen"]) for f in a.catalogue_entry.fees),
             submitted_at=a.submitted_at,
             due_date=a.due_date,

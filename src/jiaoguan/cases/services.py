@@ -10,29 +10,32 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from jiaoguan.accounts.ports import get_port
 from jiaoguan.accounts.principal import Principal
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.cases import checks, rules
 from jiaoguan.cases.catalogue import FEE_NAMES, TYPES, entries_for
 from jiaoguan.cases.constants import (
     Channel,
+    Delivery,
     OutOfOrderReason,
     ReviewPolicy,
     State,
     SubjectType,
 )
-from jiaoguan.cases.effects import EFFECTS
+from jiaoguan.cases.effects import DOCUMENT_EFFECTS, EFFECTS
 from jiaoguan.cases.models import (
     Application,
     ApplicationEvent,
     BusinessType,
     CaseCounter,
     CatalogueEntry,
+    Shipment,
 )
 from jiaoguan.cases.workflow import TRANSITIONS
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.calendar import WorkingCalendar
-from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound, PartnerUnavailable
 from jiaoguan.notices.services import notice_send
 from jiaoguan.payments.models import FeeOrder
 from jiaoguan.payments.services import fee_order_create
@@ -192,6 +195,8 @@ _NOTIFY_ON = {
     State.UNDER_REVIEW,
     State.RETURNED,
     State.REJECTED,
+    State.READY,
+    State.DISPATCHED,
     State.COMPLETED,
 }
 
@@ -318,6 +323,14 @@ def application_start(
 
 
 EDITABLE = {"contact_change": {"phone", "address"}, "licence_downgrade": {"keep_classes"}}
+DELIVERY_FIELDS = {"delivery", "delivery_address"}
+
+
+def _editable(app: Application) -> set[str]:
+    fields = set(EDITABLE.get(app.business_type.code, set()))
+    if app.catalogue_entry.effect in DOCUMENT_EFFECTS:
+        fields |= DELIVERY_FIELDS
+    return fields
 
 
 def application_submit(
@@ -331,7 +344,7 @@ def application_submit(
     submits; the engine then runs its checks."""
     with transaction.atomic():
         app = Application.objects.select_for_update().get(pk=application.pk)
-        allowed = EDITABLE.get(app.business_type.code, set())
+        allowed = _editable(app)
         extra = set(changes or {}) - allowed
         if extra:
             raise DomainError(
@@ -339,8 +352,22 @@ def application_submit(
                 _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(extra))},
                 field=sorted(extra)[0],
             )
-        app.form = {**app.form, **(changes or {})}
-        app.save(update_fields=["form"])
+        changes = dict(changes or {})
+        delivery = str(changes.pop("delivery", app.delivery) or Delivery.ELECTRONIC)
+        if delivery not in Delivery.values:
+            raise DomainError(
+                "invalid_delivery", _("Choose how the document reaches you"), field="delivery"
+            )
+        if delivery == Delivery.POST:
+            address = str(changes.get("delivery_address") or app.applicant.address).strip()
+            if not 6 <= len(address) <= 200:
+                raise DomainError(
+                    "address_required", _("Give a postal address"), field="delivery_address"
+                )
+            changes["delivery_address"] = address
+        app.delivery = delivery
+        app.form = {**app.form, **changes}
+        app.save(update_fields=["form", "delivery"])
         app = application_transition(
             actor=actor, principal=principal, application=app, command="submit"
         )
@@ -435,9 +462,74 @@ def _after_payment(app: Application, engine: Actor) -> Application:
 
 def _complete(app: Application, actor: Actor) -> Application:
     EFFECTS[app.catalogue_entry.effect](app, actor)
-    return application_transition(
-        actor=Actor.system("engine"), principal=None, application=app, command="complete"
-    )
+    engine = Actor.system("engine")
+    if app.delivery == Delivery.ELECTRONIC:
+        return application_transition(
+            actor=engine, principal=None, application=app, command="complete"
+        )
+    app = application_transition(actor=engine, principal=None, application=app, command="produce")
+    if app.delivery == Delivery.PICKUP:
+        return application_transition(
+            actor=engine, principal=None, application=app, command="ready_for_pickup"
+        )
+    return application_dispatch(application=app)
+
+
+def application_dispatch(*, application: Application) -> Application:
+    """Hand a produced document to the postal service. If the post does not answer, the
+    application stays "in production" and ``tasks.dispatch_pending`` tries again."""
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        if app.state != State.IN_PRODUCTION or app.delivery != Delivery.POST:
+            return app
+        try:
+            shipment = get_port("post").ship(
+                reference=app.case_number,
+                name=app.applicant.name,
+                phone=app.applicant.phone,
+                address=app.form.get("delivery_address") or app.applicant.address,
+                content=app.business_type.name_zh,
+            )
+        except PartnerUnavailable:
+            return app
+        now = clock.now()
+        Shipment.objects.create(
+            application=app,
+            tracking_no=shipment.tracking_no,
+            status=shipment.status,
+            events=list(shipment.events),
+            created_at=now,
+            updated_at=now,
+        )
+        return application_transition(
+            actor=Actor.system("engine"),
+            principal=None,
+            application=app,
+            command="dispatch",
+            reason=shipment.tracking_no,
+        )
+
+
+def application_track(*, application: Application) -> Application:
+    """Ask the post where a dispatched document is; delivered completes the application."""
+    with transaction.atomic():
+        app = Application.objects.select_for_update().get(pk=application.pk)
+        shipment = Shipment.objects.filter(application=app).first()
+        if app.state != State.DISPATCHED or shipment is None:
+            return app
+        tracked = get_port("post").track(tracking_no=shipment.tracking_no)
+        shipment.status, shipment.events = tracked.status, list(tracked.events)
+        shipment.updated_at = clock.now()
+        shipment.save(update_fields=["status", "events", "updated_at"])
+        if tracked.status != "delivered":
+            return app
+        return application_transition(
+            actor=Actor.system("engine"),
+            principal=None,
+            application=app,
+            command="complete",
+            reason="delivered",
+        )
 
 
 @transaction.atomic

@@ -2,7 +2,8 @@ from django_tasks import task
 
 from jiaoguan.cases.constants import State
 from jiaoguan.cases.models import Application
-from jiaoguan.cases.services import application_check
+from jiaoguan.cases.services import application_check, application_dispatch, application_track
+from jiaoguan.kernel.errors import PartnerUnavailable
 
 
 @task()
@@ -14,3 +15,25 @@ def recheck_applications(limit: int = 200) -> int:
         if application_check(application=app).state != State.VERIFYING:
             moved += 1
     return moved
+
+
+@task()
+def dispatch_pending(limit: int = 200) -> int:
+    """Hand produced documents to the post when it did not answer before."""
+    apps = Application.objects.filter(state=State.IN_PRODUCTION, delivery="post")
+    return sum(
+        application_dispatch(application=a).state == State.DISPATCHED
+        for a in apps.order_by("id")[:limit]
+    )
+
+
+@task()
+def track_shipments(limit: int = 500) -> int:
+    """Ask the post about every dispatched document; delivered ones complete."""
+    done = 0
+    for app in Application.objects.filter(state=State.DISPATCHED).order_by("id")[:limit]:
+        try:
+            done += application_track(application=app).state == State.COMPLETED
+        except PartnerUnavailable:
+            break  # the post is down: the next run continues
+    return done

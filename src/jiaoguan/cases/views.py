@@ -12,7 +12,8 @@ from django.views.decorators.http import require_POST
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules, selectors, services, window
-from jiaoguan.cases.constants import OutOfOrderReason
+from jiaoguan.cases.constants import Delivery, OutOfOrderReason
+from jiaoguan.cases.effects import DOCUMENT_EFFECTS
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
@@ -104,11 +105,14 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
 def _editable(app: Application) -> dict[str, Any]:
     """What the applicant may change, with the choices the rule allows."""
     code = app.business_type.code
+    fields: dict[str, Any] = {}
     if code == "contact_change":
-        return {"phone": app.form.get("phone", ""), "address": app.form.get("address", "")}
+        fields.update(phone=app.form.get("phone", ""), address=app.form.get("address", ""))
     if code == "licence_downgrade":
-        return {"keep_classes": sorted(rules.permitted_classes(app.form.get("classes", [])))}
-    return {}
+        fields["keep_classes"] = sorted(rules.permitted_classes(app.form.get("classes", [])))
+    if app.catalogue_entry.effect in DOCUMENT_EFFECTS:
+        fields.update(delivery=Delivery.choices, delivery_address=app.applicant.address)
+    return fields
 
 
 @login_required
@@ -131,6 +135,11 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
                         actor=Actor.of(who), order=order, provider=action.removeprefix("pay_")
                     )
                     request.session[f"pay:{app.public_id}"] = code_url
+                return redirect("cases:detail", public_id=app.public_id)
+            if request.POST.get("action") == "hand_over":
+                app = services.application_transition(
+                    actor=Actor.of(who), principal=who, application=app, command="hand_over"
+                )
                 return redirect("cases:detail", public_id=app.public_id)
             if request.POST.get("action") == "withdraw":
                 app = services.application_transition(
@@ -178,6 +187,9 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "events": app.events.all(),
             "fee": services.fee_total_fen(app) / 100,
             "can_review": can_review,
+            "can_hand_over": request.user.has_perm("cases.handle_application")
+            and app.state == "ready",
+            "shipment": getattr(app, "shipment", None) if app.delivery == "post" else None,
             "code_url": request.session.get(f"pay:{app.public_id}", "")
             if app.state == "awaiting_payment"
             else "",

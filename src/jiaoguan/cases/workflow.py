@@ -60,5 +60,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             "complete", frozenset({S.APPROVED, S.READY, S.DISPATCHED}), S.COMPLETED, "system"
         ),
+        Transition(
+            "hand_over", frozenset({S.READY}), S.COMPLETED, "staff", "cases.handle_application"
+        ),
     )
 }

@@ -20,6 +20,14 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "您的业务（{case}，{business}）不予办理：{reason}",
         "en": "Your application {case} ({business}) was refused: {reason}",
     },
+    "application.ready": {
+        "zh": "您的业务（{case}，{business}）证件已制作完成，请到窗口领取。",
+        "en": "Your application {case} ({business}): the document is ready at the window.",
+    },
+    "application.dispatched": {
+        "zh": "您的业务（{case}，{business}）证件已交邮政寄出，运单号{reason}。",
+        "en": "Your application {case} ({business}): the document is posted, tracking {reason}.",
+    },
     "application.completed": {
         "zh": "您的业务（{case}，{business}）已办结。",
         "en": "Your application {case} ({business}) is complete.",
