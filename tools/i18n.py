@@ -372,6 +372,10 @@ ZH = {
     "Delivery by post": "邮寄进度",
     "Tracking number": "运单号",
     "Hand the document over": "交付证件",
+    "passed": "通过",
+    "not passed": "未通过",
+    "waiting for the data link": "等待联网核查结果",
+    "System": "系统",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -7,18 +8,32 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules, selectors, services, window
-from jiaoguan.cases.constants import Delivery, OutOfOrderReason
+from jiaoguan.cases.constants import Delivery, OutOfOrderReason, State
 from jiaoguan.cases.effects import DOCUMENT_EFFECTS
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
 from jiaoguan.payments.services import payment_poll, payment_start
 from jiaoguan.registry.models import Vehicle
+
+CHECK_STATUS = {
+    "ok": _lazy("passed"),
+    "failed": _lazy("not passed"),
+    "pending": _lazy("waiting for the data link"),
+}
+
+
+def _parse_time(text: str) -> dt.datetime | str:
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return text
 
 
 def _user(request: HttpRequest) -> User:
@@ -175,6 +190,32 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         else:
             return redirect("cases:detail", public_id=app.public_id)
     name = app.business_type.name_en if _english() else app.business_type.name_zh
+    materials = {
+        m["code"]: m["name_en" if _english() else "name_zh"] for m in app.catalogue_entry.materials
+    }
+    check_rows = [
+        {
+            "name": materials.get(code, code),
+            "status": CHECK_STATUS.get(c.get("status", ""), c.get("status", "")),
+            "message": c.get("message", ""),
+        }
+        for code, c in app.checks.items()
+    ]
+    states = dict(State.choices)
+    events = [
+        {
+            "at": e.at,
+            "state": states.get(e.to_state, e.to_state),
+            "actor": _("System") if e.actor_ref == "system" else e.actor_label,
+            "reason": e.reason,
+        }
+        for e in app.events.all()
+    ]
+    shipment = getattr(app, "shipment", None) if app.delivery == "post" else None
+    tracking = [
+        {"at": _parse_time(ev.get("at", "")), "where": ev.get("where", "")}
+        for ev in (shipment.events if shipment else [])
+    ]
     can_review = request.user.has_perm("cases.review_application") and app.state == "under_review"
     return render(
         request,
@@ -184,12 +225,14 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "name": name,
             "editable": _editable(app),
             "error": error,
-            "events": app.events.all(),
+            "events": events,
+            "check_rows": check_rows,
+            "tracking": tracking,
             "fee": services.fee_total_fen(app) / 100,
             "can_review": can_review,
             "can_hand_over": request.user.has_perm("cases.handle_application")
             and app.state == "ready",
-            "shipment": getattr(app, "shipment", None) if app.delivery == "post" else None,
+            "shipment": shipment,
             "code_url": request.session.get(f"pay:{app.public_id}", "")
             if app.state == "awaiting_payment"
             else "",
