@@ -376,6 +376,10 @@ ZH = {
     "not passed": "未通过",
     "waiting for the data link": "等待联网核查结果",
     "System": "系统",
+    "The demo sandbox": "演示模拟平台",
+    "Demo: pay in the sandbox as if the code were scanned with": "演示环境：在模拟平台中模拟扫码支付：",
+    "Demo: put the ID card of this ID number on the reader": "演示环境：将此身份证号码的身份证放到阅读器上",
+    "Place card": "放置身份证",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')

@@ -42,6 +42,7 @@ def _manage(*args: str) -> None:
 
 def cmd_demo(ns: argparse.Namespace) -> int:
     os.environ.setdefault("JIAOGUAN_SANDBOX_URL", f"http://127.0.0.1:{ns.sandbox_port}")
+    os.environ.setdefault("JIAOGUAN_PAYMENTS_NOTIFY_BASE_URL", f"http://127.0.0.1:{ns.port}")
     data_dir = Path(os.environ.setdefault("JIAOGUAN_DATA_DIR", str(ROOT / "var")))
     data_dir.mkdir(parents=True, exist_ok=True)
     _setup()

@@ -77,3 +77,22 @@ def test_lost_callback_is_found_by_i_have_paid(notify: str, sandbox_server: Any)
     c.post(f"/applications/{app.public_id}/", {"action": "check_payment"})
     app.refresh_from_db()
     assert app.state == "completed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_demo_pay_button_only_in_demo_mode(settings: Any, notify: str, sandbox_server: Any) -> None:
+    catalogue_sync(actor=ENGINE)
+    person = make_person()
+    c = Client()
+    c.force_login(make_citizen(person))
+    app = awaiting(person)
+    c.post(f"/applications/{app.public_id}/", {"action": "pay_wechat"})
+    settings.DEMO_SHOW_OTP = False
+    c.post(f"/applications/{app.public_id}/", {"action": "demo_pay", "provider": "wechat"})
+    app.refresh_from_db()
+    assert app.state == "awaiting_payment"  # refused outside the demo
+    settings.DEMO_SHOW_OTP = True
+    assert "WeChat Pay" in c.get(f"/applications/{app.public_id}/").content.decode()
+    c.post(f"/applications/{app.public_id}/", {"action": "demo_pay", "provider": "wechat"})
+    app.refresh_from_db()
+    assert app.state == "completed"

@@ -121,3 +121,20 @@ def test_two_clerks_calling_at_once_never_share_a_ticket() -> None:
     for t in threads:
         t.join(10)
     assert sorted(got) == [1, 2, 3, 4, 5, 6]
+
+
+def test_demo_can_place_a_card_only_in_demo_mode(settings: Any) -> None:
+    person = make_person("320102")
+    clerk = make_staff("counter_clerk", "3201")
+    c = Client()
+    c.force_login(clerk)
+    window.ticket_take(hall="3201")
+    c.post("/console/window/", {"action": "call_next"})
+    settings.DEMO_SHOW_OTP = False
+    c.post("/console/window/", {"action": "demo_card", "id_number": person.id_number})
+    c.post("/console/window/", {"action": "read_card"})
+    assert Ticket.objects.get().person is None
+    settings.DEMO_SHOW_OTP = True
+    c.post("/console/window/", {"action": "demo_card", "id_number": person.id_number})
+    c.post("/console/window/", {"action": "read_card"})
+    assert Ticket.objects.get().person == person

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,8 +20,9 @@ from jiaoguan.cases.effects import DOCUMENT_EFFECTS
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
+from jiaoguan.partners.client import PartnerClient
 from jiaoguan.payments.services import payment_poll, payment_start
-from jiaoguan.registry.models import Vehicle
+from jiaoguan.registry.models import Person, Vehicle
 
 CHECK_STATUS = {
     "ok": _lazy("passed"),
@@ -34,6 +36,12 @@ def _parse_time(text: str) -> dt.datetime | str:
         return dt.datetime.fromisoformat(text)
     except ValueError:
         return text
+
+
+def _demo_sandbox(path: str, body: dict[str, Any]) -> None:
+    """Demo only (DEBUG and JIAOGUAN_DEMO_SHOW_OTP): do what the citizen's phone or ID card
+    would do, through the sandbox's control endpoints."""
+    PartnerClient(_lazy("The demo sandbox")).request("POST", path, body)
 
 
 def _user(request: HttpRequest) -> User:
@@ -141,6 +149,19 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         who = _user(request)
         try:
             action = request.POST.get("action")
+            if action == "demo_pay" and settings.DEMO_SHOW_OTP:
+                _demo_sandbox(
+                    "/pay/sandbox/pay",
+                    {
+                        "provider": {"wechat": "wechatpay", "alipay": "alipay"}.get(
+                            request.POST.get("provider", ""), "wechatpay"
+                        ),
+                        "out_trade_no": services.application_fee_order(
+                            actor=Actor.of(who), application=app
+                        ).order_no,
+                    },
+                )
+                return redirect("cases:detail", public_id=app.public_id)
             if action in ("pay_wechat", "pay_alipay", "check_payment"):
                 order = services.application_fee_order(actor=Actor.of(who), application=app)
                 if action == "check_payment":
@@ -233,6 +254,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "can_hand_over": request.user.has_perm("cases.handle_application")
             and app.state == "ready",
             "shipment": shipment,
+            "demo": settings.DEMO_SHOW_OTP,
             "code_url": request.session.get(f"pay:{app.public_id}", "")
             if app.state == "awaiting_payment"
             else "",
@@ -276,6 +298,19 @@ def window_desk(request: HttpRequest) -> HttpResponse:
             if action == "call_next":
                 if window.ticket_call_next(clerk=clerk) is None:
                     error = _("Nobody is waiting.")
+            elif ticket is not None and action == "demo_card" and settings.DEMO_SHOW_OTP:
+                from jiaoguan.registry.services import id_number_index
+
+                number = request.POST.get("id_number", "").strip().upper()[:18]
+                found = Person.objects.filter(id_number_index=id_number_index(number)).first()
+                _demo_sandbox(
+                    "/idreader/v1/card",
+                    {
+                        "window": window.window_of(clerk),
+                        "id_number": number,
+                        "name": found.name if found else request.POST.get("name", "")[:64] or "-",
+                    },
+                )
             elif ticket is not None and action == "read_card":
                 window.ticket_read_id_card(clerk=clerk, ticket=ticket)
             elif ticket is not None and ticket.person is not None and action == "start":
@@ -341,6 +376,7 @@ def window_desk(request: HttpRequest) -> HttpResponse:
             "applications": applications,
             "waiting": window.waiting_count(clerk.region_scope) if clerk.region_scope else 0,
             "reader": window.window_of(clerk),
+            "demo": settings.DEMO_SHOW_OTP,
         },
     )
 
