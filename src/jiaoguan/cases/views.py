@@ -61,11 +61,11 @@ def _person(request: HttpRequest) -> Any:
     return person
 
 
-@login_required
-def apply_list(request: HttpRequest) -> HttpResponse:
-    """The business a citizen can start online today, where they live."""
-    person = _person(request)
-    offered = []
+def _offered(person: Person, *, region_code: str, channel: str) -> list[dict[str, Any]]:
+    """The business ``person`` can start today in ``region_code`` through ``channel``: one row
+    per business type, or per own vehicle for vehicle business."""
+    english = _english()
+    offered: list[dict[str, Any]] = []
     seen: set[str] = set()
     for entry in CatalogueEntry.objects.select_related("business_type").order_by(
         "business_type__code", "-version"
@@ -75,7 +75,7 @@ def apply_list(request: HttpRequest) -> HttpResponse:
             continue
         try:
             services.entry_in_force(
-                code, on=clock.today(), region_code=person.region_code, channel="online"
+                code, on=clock.today(), region_code=region_code, channel=channel
             )
         except DomainError:
             continue
@@ -90,16 +90,20 @@ def apply_list(request: HttpRequest) -> HttpResponse:
                 {
                     "code": code,
                     "vehicle": vehicle,
-                    "name": entry.business_type.name_en
-                    if _english()
-                    else entry.business_type.name_zh,
+                    "name": entry.business_type.name_en if english else entry.business_type.name_zh,
                     "fee": sum(int(f["amount_fen"]) for f in entry.fees) / 100,
                     "days": entry.time_limit_working_days,
-                    "materials": [
-                        m["name_en" if _english() else "name_zh"] for m in entry.materials
-                    ],
+                    "materials": [m["name_en" if english else "name_zh"] for m in entry.materials],
                 }
             )
+    return offered
+
+
+@login_required
+def apply_list(request: HttpRequest) -> HttpResponse:
+    """The business a citizen can start online today, where they live."""
+    person = _person(request)
+    offered = _offered(person, region_code=person.region_code, channel="online")
     mine = selectors.applications_for(_user(request)).order_by("-id")[:20]
     return render(request, "cases/apply_list.html", {"offered": offered, "mine": mine})
 
@@ -333,34 +337,9 @@ def window_desk(request: HttpRequest) -> HttpResponse:
     offered: list[dict[str, Any]] = []
     applications: list[Application] = []
     if ticket is not None and ticket.person is not None:
-        hall_region = clerk.region_scope.ljust(6, "0")
-        for entry in CatalogueEntry.objects.select_related("business_type").order_by(
-            "business_type__code", "-version"
-        ):
-            code = entry.business_type.code
-            if code in {o["code"] for o in offered}:
-                continue
-            try:
-                services.entry_in_force(
-                    code, on=clock.today(), region_code=hall_region, channel="window"
-                )
-            except DomainError:
-                continue
-            vehicles: list[Vehicle | None] = (
-                list(ticket.person.vehicles.select_related("plate"))
-                if entry.subject_type == "vehicle"
-                else [None]
-            )
-            for vehicle in vehicles:
-                offered.append(
-                    {
-                        "code": code,
-                        "vehicle": vehicle,
-                        "name": entry.business_type.name_en
-                        if _english()
-                        else entry.business_type.name_zh,
-                    }
-                )
+        offered = _offered(
+            ticket.person, region_code=clerk.region_scope.ljust(6, "0"), channel="window"
+        )
         applications = list(
             Application.objects.filter(applicant=ticket.person, created_at__date__gte=clock.today())
             .select_related("business_type")

@@ -1,22 +1,9 @@
 """Read-only views of documents and keys: every change goes through services.py."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from jiaoguan.audit.admin import ReadOnlyAdmin
 from jiaoguan.documents.models import Document, SigningKey
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Document)
