@@ -66,22 +66,27 @@ def make_person(county: str = "320102", **kw: Any) -> Person:
 
 
 def make_vehicle(
-    owner: Person, *, region: str | None = None, plate: str | None = None, **kw: Any
+    owner: Person,
+    *,
+    region: str | None = None,
+    plate: str | None = None,
+    vin: str | None = None,
+    **kw: Any,
 ) -> Vehicle:
-    n = next(_counter)
     import random
 
     from jiaoguan.demo.seed import make_vin, serial
-
-    region = region or owner.region_code
     from jiaoguan.kernel import regions
+
+    n = next(_counter)
+    region = region or owner.region_code
 
     plate = plate or str(
         PlateNumber.generate(regions.plate_prefix(region[:4]), serial(n + 500_000))
     )
     return registry.vehicle_register(
         actor=Actor.system("tests"),
-        vin=make_vin(random.Random(n), n + 900_000, 2020),
+        vin=vin or make_vin(random.Random(n), n + 900_000, 2020),
         plate_number=plate,
         owner_person=owner,
         region_code=region,

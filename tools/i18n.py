@@ -380,6 +380,8 @@ ZH = {
     "Demo: pay in the sandbox as if the code were scanned with": "演示环境：在模拟平台中模拟扫码支付：",
     "Demo: put the ID card of this ID number on the reader": "演示环境：将此身份证号码的身份证放到阅读器上",
     "Place card": "放置身份证",
+    "No compulsory insurance in force for this vehicle": "该车辆没有有效的交强险",
+    "This vehicle has no valid inspection label to replace": "该车辆没有可补领的有效检验合格标志",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')

@@ -160,3 +160,63 @@ def test_hospital_link_down_leaves_it_verifying_then_the_retry_completes(
     assert (
         services.application_payment_confirmed(application=app, reference="p").state == "completed"
     )
+
+
+def _vin_insured(status: str) -> str:
+    """A domestic VIN whose compulsory insurance the insurers' sandbox reports as ``status``
+    today ("valid" meaning in force today)."""
+    from sandbox import insurance, vehicles
+
+    today = clock.today()
+
+    def wanted(vin: str) -> bool:
+        record = insurance.compulsory(vin, today)
+        if record["status"] != status or not vin.startswith("L"):
+            return False
+        return status != "valid" or (
+            dt.date.fromisoformat(record["valid_from"])
+            <= today
+            <= dt.date.fromisoformat(record["valid_until"])
+        )
+
+    return vehicles.find_vin(wanted)
+
+
+def _label(person: Person, vehicle: Any) -> Document:
+    from jiaoguan.documents.services import document_issue
+
+    return document_issue(
+        actor=ENGINE,
+        kind="inspection_label",
+        subject_type="vehicle",
+        subject_ref=str(vehicle.public_id),
+        holder_person_ref=str(person.public_id),
+        fields={"plate": vehicle.plate.number, "valid_until": "2027-05"},
+    )
+
+
+def test_lost_label_replaced_while_insured() -> None:
+    person = make_person()
+    vehicle = make_vehicle(person, vin=_vin_insured("valid"))
+    _label(person, vehicle)
+    app = run(person, "label_replacement", str(vehicle.public_id))
+    assert app.state == "completed", app.refusal
+    assert app.checks["compulsory_insurance"]["status"] == "ok"
+    label = Document.objects.get(kind="inspection_label", status="valid")
+    assert label.version == 2 and label.fields["valid_until"] == "2027-05"
+
+
+def test_label_refused_without_insurance_citing_the_rule() -> None:
+    person = make_person()
+    vehicle = make_vehicle(person, vin=_vin_insured("expired"))
+    _label(person, vehicle)
+    app = run(person, "label_replacement", str(vehicle.public_id))
+    assert app.state == "rejected" and app.refusal["code"] == "insurance_expired"
+    assert app.refusal["citations"] == ["R164 Art. 57"]
+
+
+def test_label_refused_when_none_is_on_record() -> None:
+    person = make_person()
+    vehicle = make_vehicle(person, vin=_vin_insured("valid"))
+    app = run(person, "label_replacement", str(vehicle.public_id))
+    assert app.state == "rejected" and app.refusal["code"] == "no_label_on_record"

@@ -35,6 +35,13 @@ MEDICAL = {
     "link": "hospital",
 }
 LICENCE_FEE = {"code": "licence", "amount_fen": 1000}  # 驾驶证工本费 10 yuan, DOMAIN.md §6
+INSURANCE = {
+    "code": "compulsory_insurance",
+    "name_zh": "机动车交通事故责任强制保险凭证",
+    "name_en": "Compulsory traffic insurance",
+    "source": MaterialSource.DATA_LINK,
+    "link": "insurance",
+}
 
 ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 
@@ -143,6 +150,23 @@ TYPES: list[dict[str, Any]] = [
         "time_limit_working_days": 1,
         "effect": "certificate_document",
         "citations": ["R164 Art. 52", ROLLOUT_CITATION],
+    },
+    {
+        "code": "label_replacement",
+        "name_zh": "补领机动车检验合格标志",
+        "name_en": "Replacement of a lost inspection label",
+        "subject_type": SubjectType.VEHICLE,
+        "channels": VEHICLE_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY, INSURANCE],
+        "prefill": ["plate", "vin"],
+        # The label is reported free, but the national basis is unconfirmed (DOMAIN.md §6):
+        # no fee is charged until a source says otherwise.
+        "fees": [],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "label_document",
+        "citations": ["R164 Art. 57", ROLLOUT_CITATION],
     },
 ]
 

@@ -12,6 +12,7 @@ from jiaoguan.accounts.ports import get_port
 from jiaoguan.cases import rules
 from jiaoguan.cases.constants import MaterialSource
 from jiaoguan.cases.models import Application
+from jiaoguan.documents.models import Document
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import PartnerUnavailable
 from jiaoguan.registry.models import DrivingLicence
@@ -49,7 +50,29 @@ def _medical(app: Application) -> dict[str, Any]:
     )
 
 
-LINKS = {"hospital": _medical}
+def _insurance(app: Application) -> dict[str, Any]:
+    """Compulsory traffic insurance (交强险), looked up at the insurers' platform: a lost label
+    is replaced only while the vehicle is insured (R164 Art. 57)."""
+    vin = app.form.get("vin") or ""
+    policy = get_port("insurance").compulsory(vin=vin, on=clock.today())
+    if policy.status != "valid" or not policy.covers(clock.today()):
+        return _result(
+            "failed",
+            "insurance",
+            code=f"insurance_{policy.status}",
+            message=gettext_noop("No compulsory insurance in force for this vehicle"),
+            citations=["R164 Art. 57"],
+        )
+    return _result(
+        "ok",
+        "insurance",
+        insurer=policy.insurer,
+        policy_no=policy.policy_no,
+        valid_until=policy.valid_until.isoformat() if policy.valid_until else None,
+    )
+
+
+LINKS = {"hospital": _medical, "insurance": _insurance}
 
 
 def run(app: Application) -> dict[str, dict[str, Any]]:
@@ -79,6 +102,12 @@ def run(app: Application) -> dict[str, dict[str, Any]]:
 def eligibility(app: Application) -> rules.Decision | None:
     """The business rule of this type, decided on the registry as it is now."""
     code = app.business_type.code
+    if code == "label_replacement":
+        return rules.label_on_record(
+            has_label=Document.objects.filter(
+                kind="inspection_label", subject_ref=app.subject_ref, status="valid"
+            ).exists()
+        )
     if code in ("licence_renewal", "licence_downgrade"):
         licence = DrivingLicence.objects.get(public_id=app.subject_ref)
         if code == "licence_renewal":

@@ -9,6 +9,7 @@ from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules
 from jiaoguan.cases.models import Application
 from jiaoguan.documents.constants import DocumentKind
+from jiaoguan.documents.models import Document
 from jiaoguan.documents.selectors import certificate_fields, licence_fields, permit_fields
 from jiaoguan.documents.services import document_issue
 from jiaoguan.kernel import clock
@@ -71,6 +72,21 @@ def certificate_document(app: Application, actor: Actor) -> None:
     _issue_vehicle_document(app, actor, DocumentKind.REGISTRATION_CERTIFICATE)
 
 
+def label_document(app: Application, actor: Actor) -> None:
+    """Replacement of a lost inspection label (R164 Art. 57): the same label, a new version."""
+    current = Document.objects.get(
+        kind=DocumentKind.INSPECTION_LABEL, subject_ref=app.subject_ref, status="valid"
+    )
+    document_issue(
+        actor=actor,
+        kind=DocumentKind.INSPECTION_LABEL,
+        subject_type="vehicle",
+        subject_ref=app.subject_ref,
+        holder_person_ref=str(app.applicant.public_id),
+        fields=dict(current.fields),
+    )
+
+
 def person_contact(app: Application, actor: Actor) -> None:
     registry.person_contact_update(
         actor=actor,
@@ -115,12 +131,14 @@ EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "licence_document": licence_document,
     "permit_document": permit_document,
     "certificate_document": certificate_document,
+    "label_document": label_document,
 }
 
 
 #: Effects that produce a document, which may also be printed and picked up or posted.
 DOCUMENT_EFFECTS = frozenset(
     {
+        "label_document",
         "licence_document",
         "permit_document",
         "certificate_document",

@@ -159,3 +159,18 @@ def downgrade(*, held: list[str], keep: list[str]) -> Decision:
             facts,
         )
     return Decision(True, rule, cites, facts=facts)
+
+
+def label_on_record(*, has_label: bool) -> Decision:
+    """A replacement label re-issues the label the vehicle holds: a vehicle with no valid label
+    on record must be inspected (or apply for the exemption label) instead (R164 Arts. 54–57)."""
+    rule, cites = "inspection.label_replacement@2022-05-01", ("R164 Art. 57", "R164 Art. 54")
+    if not has_label:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "no_label_on_record",
+            gettext_noop("This vehicle has no valid inspection label to replace"),
+        )
+    return Decision(True, rule, cites)
