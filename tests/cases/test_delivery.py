@@ -97,3 +97,32 @@ def test_pickup_at_the_window_is_handed_over_by_a_clerk() -> None:
     c.post(f"/applications/{app.public_id}/", {"action": "hand_over"})
     app.refresh_from_db()
     assert app.state == "completed"
+
+
+def test_plates_replaced_with_the_same_number_physically_only() -> None:
+    from jiaoguan.registry.models import Plate, RecordVersion
+
+    person = make_person("320102")
+    vehicle = make_vehicle(person)
+    app = services.application_start(
+        actor=ENGINE,
+        applicant=person,
+        business_type="plate_replacement",
+        channel="online",
+        subject_ref=str(vehicle.public_id),
+    )
+    with pytest.raises(DomainError) as exc:
+        services.application_submit(
+            actor=ENGINE, principal=None, application=app, changes={"delivery": "electronic"}
+        )
+    assert exc.value.code == "invalid_delivery"
+    app = services.application_submit(actor=ENGINE, principal=None, application=app)
+    assert app.delivery == "pickup" and services.fee_total_fen(app) == 10000
+    assert app.due_date is not None  # 15 working days (R164 Art. 51)
+    app = services.application_payment_confirmed(application=app, reference="p")
+    assert app.state == "ready"
+    plate = Plate.objects.get(pk=vehicle.plate_id)
+    assert plate.number == vehicle.plate.number and plate.issue_count == 2
+    assert RecordVersion.objects.filter(
+        object_type="plate", object_ref=plate.public_id, action="plate.reissue"
+    ).exists()

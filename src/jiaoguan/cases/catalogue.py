@@ -48,7 +48,9 @@ ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 VEHICLE_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 
 
+PLATE_FEE = {"code": "car_plate", "amount_fen": 10000}  # reflective car plates, a pair: 100 yuan
 FEE_NAMES = {  # DOMAIN.md §6
+    "car_plate": "汽车号牌工本费（反光，一副）",
     "licence": "驾驶证工本费",
     "driving_permit": "行驶证工本费",
     "registration_certificate": "登记证书工本费",
@@ -167,6 +169,22 @@ TYPES: list[dict[str, Any]] = [
         "time_limit_working_days": 1,
         "effect": "label_document",
         "citations": ["R164 Art. 57", ROLLOUT_CITATION],
+    },
+    {
+        "code": "plate_replacement",
+        "name_zh": "补领、换领机动车号牌",
+        "name_en": "Replacement of lost or damaged number plates",
+        "subject_type": SubjectType.VEHICLE,
+        "channels": VEHICLE_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY],
+        "prefill": ["plate", "vin"],
+        "fees": [PLATE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        # new plates with the same number within 15 days (R164 Art. 51; working days, Art. 92)
+        "time_limit_working_days": 15,
+        "effect": "plate_reissue",
+        "citations": ["R164 Art. 51", ROLLOUT_CITATION],
     },
 ]
 

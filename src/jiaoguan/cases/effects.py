@@ -87,6 +87,13 @@ def label_document(app: Application, actor: Actor) -> None:
     )
 
 
+def plate_reissue(app: Application, actor: Actor) -> None:
+    """Replacement of lost or damaged plates: new plates, same number (R164 Art. 51)."""
+    registry.plate_reissue(
+        actor=actor, vehicle=_vehicle(app), reason=f"application {app.case_number}"
+    )
+
+
 def person_contact(app: Application, actor: Actor) -> None:
     registry.person_contact_update(
         actor=actor,
@@ -132,6 +139,7 @@ EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "permit_document": permit_document,
     "certificate_document": certificate_document,
     "label_document": label_document,
+    "plate_reissue": plate_reissue,
 }
 
 
@@ -146,3 +154,10 @@ DOCUMENT_EFFECTS = frozenset(
         "licence_downgrade",
     }
 )
+
+
+#: Effects whose result is only physical (plates): delivered by pickup or post, never
+#: "electronic only".
+PHYSICAL_EFFECTS = frozenset({"plate_reissue"})
+#: Effects whose result can be delivered (documents, plates).
+DELIVERABLE_EFFECTS = DOCUMENT_EFFECTS | PHYSICAL_EFFECTS

@@ -23,7 +23,7 @@ from jiaoguan.cases.constants import (
     State,
     SubjectType,
 )
-from jiaoguan.cases.effects import DOCUMENT_EFFECTS, EFFECTS
+from jiaoguan.cases.effects import DELIVERABLE_EFFECTS, EFFECTS, PHYSICAL_EFFECTS
 from jiaoguan.cases.models import (
     Application,
     ApplicationEvent,
@@ -328,7 +328,7 @@ DELIVERY_FIELDS = {"delivery", "delivery_address"}
 
 def _editable(app: Application) -> set[str]:
     fields = set(EDITABLE.get(app.business_type.code, set()))
-    if app.catalogue_entry.effect in DOCUMENT_EFFECTS:
+    if app.catalogue_entry.effect in DELIVERABLE_EFFECTS:
         fields |= DELIVERY_FIELDS
     return fields
 
@@ -353,8 +353,12 @@ def application_submit(
                 field=sorted(extra)[0],
             )
         changes = dict(changes or {})
-        delivery = str(changes.pop("delivery", app.delivery) or Delivery.ELECTRONIC)
-        if delivery not in Delivery.values:
+        physical = app.catalogue_entry.effect in PHYSICAL_EFFECTS
+        default = (
+            Delivery.PICKUP if physical and app.delivery == Delivery.ELECTRONIC else app.delivery
+        )
+        delivery = str(changes.pop("delivery", default) or default)
+        if delivery not in Delivery.values or (physical and delivery == Delivery.ELECTRONIC):
             raise DomainError(
                 "invalid_delivery", _("Choose how the document reaches you"), field="delivery"
             )

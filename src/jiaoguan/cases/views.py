@@ -16,7 +16,7 @@ from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules, selectors, services, window
 from jiaoguan.cases.constants import Delivery, OutOfOrderReason, State
-from jiaoguan.cases.effects import DOCUMENT_EFFECTS
+from jiaoguan.cases.effects import DELIVERABLE_EFFECTS, PHYSICAL_EFFECTS
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
@@ -137,8 +137,13 @@ def _editable(app: Application) -> dict[str, Any]:
         fields.update(phone=app.form.get("phone", ""), address=app.form.get("address", ""))
     if code == "licence_downgrade":
         fields["keep_classes"] = sorted(rules.permitted_classes(app.form.get("classes", [])))
-    if app.catalogue_entry.effect in DOCUMENT_EFFECTS:
-        fields.update(delivery=Delivery.choices, delivery_address=app.applicant.address)
+    if app.catalogue_entry.effect in DELIVERABLE_EFFECTS:
+        choices = [
+            c
+            for c in Delivery.choices
+            if not (app.catalogue_entry.effect in PHYSICAL_EFFECTS and c[0] == Delivery.ELECTRONIC)
+        ]
+        fields.update(delivery=choices, delivery_address=app.applicant.address)
     return fields
 
 

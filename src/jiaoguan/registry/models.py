@@ -102,6 +102,9 @@ class Plate(models.Model):
     )
     issued_at = models.DateTimeField()
     retired_at = models.DateTimeField(null=True, blank=True)
+    #: how many times plates with this number were made (re-issue keeps the number, R164 Art. 51)
+    issue_count = models.PositiveSmallIntegerField(default=1)
+    version = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
         return self.number

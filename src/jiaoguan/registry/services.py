@@ -435,6 +435,29 @@ def licence_renew(
     )
 
 
+@transaction.atomic
+def plate_reissue(*, actor: Actor, vehicle: Vehicle, reason: str) -> Plate:
+    """New plates with the same number for a vehicle whose plates were lost or damaged
+    (R164 Art. 51)."""
+    if vehicle.plate_id is None:
+        raise DomainError("no_plate", _("This vehicle has no plates to replace"), field="vehicle")
+    plate = Plate.objects.select_for_update().get(pk=vehicle.plate_id)
+    before = snapshot(plate)
+    plate.issue_count += 1
+    plate.version += 1
+    plate.issued_at = clock.now()
+    plate.save(update_fields=["issue_count", "version", "issued_at"])
+    _write(
+        plate,
+        actor=actor,
+        action="plate.reissue",
+        before=before,
+        reason=reason,
+        subject_person_ref=str(vehicle.owner_person.public_id) if vehicle.owner_person else "",
+    )
+    return plate
+
+
 def add_years(d: dt.date, years: int) -> dt.date:
     """The same day ``years`` later; 29 February becomes 28 February in a common year."""
     try:
