@@ -191,3 +191,17 @@ def test_concurrent_writers_use_different_partitions() -> None:
     assert seen["first"] != seen["second"]
     assert audit_verify().ok
     assert AuditHead.objects.count() >= 2
+
+
+def test_time_index_is_brin_on_postgres() -> None:
+    """Each index costs every audit append (bench/writes.py): time ranges use BRIN, and the
+    person's access log has no LIKE pattern index."""
+    if connection.vendor != "postgresql":
+        pytest.skip("BRIN is a PostgreSQL index")
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'audit_auditevent'"
+        )
+        indexes = dict(cur.fetchall())
+    assert "USING brin" in indexes["audit_created_time_idx"]
+    assert not [name for name in indexes if name.endswith("_like")]
