@@ -42,7 +42,7 @@ TABLES = (
     "notices_notice",
     "payments_feeorder",
     "payments_orderhistory",
-    "django_tasks_db_dbtaskresult",
+    "django_tasks_database_dbtaskresult",
     "cases_casecounter",
 )
 

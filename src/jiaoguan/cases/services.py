@@ -111,6 +111,16 @@ def entry_in_force(code: str, *, on: dt.date, region_code: str, channel: str) ->
 # --- the lifecycle --------------------------------------------------------------------------
 
 
+def _lock(application: Application) -> Application:
+    """Lock an application's row for this transaction, with what every step reads of it
+    (applicant, business type, catalogue entry) in the same query."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("applicant", "business_type", "catalogue_entry")
+        .get(pk=application.pk)
+    )
+
+
 def _is_applicant(principal: Principal | None, app: Application) -> bool:
     return principal is None or getattr(principal, "person_id", None) == app.applicant_id
 
@@ -134,7 +144,7 @@ def application_transition(
             _("Unknown command: %(command)s") % {"command": command},
             field="command",
         )
-    app = Application.objects.select_for_update().get(pk=application.pk)
+    app = _lock(application)
     if transition.by == "system" and principal is not None:
         raise Forbidden("not_permitted", _("You may not do this"))
     if (
@@ -343,7 +353,7 @@ def application_submit(
     """The applicant confirms the prefilled form (changing only what the business changes) and
     submits; the engine then runs its checks."""
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
+        app = _lock(application)
         allowed = _editable(app)
         extra = set(changes or {}) - allowed
         if extra:
@@ -392,7 +402,7 @@ def application_check(*, application: Application) -> Application:
     without its checks."""
     engine = Actor.system("engine")
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
+        app = _lock(application)
         if app.state != State.VERIFYING:
             return app
         results = checks.run(app)
@@ -435,7 +445,7 @@ def fee_total_fen(app: Application) -> int:
 @transaction.atomic
 def application_payment_confirmed(*, application: Application, reference: str) -> Application:
     """The payments side confirms the fee (called once per paid fee order)."""
-    app = Application.objects.select_for_update().get(pk=application.pk)
+    app = _lock(application)
     if app.state != State.AWAITING_PAYMENT:
         raise Conflict("not_awaiting_payment", _("This application is not awaiting payment"))
     engine = Actor.system("engine")
@@ -483,7 +493,7 @@ def application_dispatch(*, application: Application) -> Application:
     """Hand a produced document to the postal service. If the post does not answer, the
     application stays "in production" and ``tasks.dispatch_pending`` tries again."""
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
+        app = _lock(application)
         if app.state != State.IN_PRODUCTION or app.delivery != Delivery.POST:
             return app
         try:
@@ -517,7 +527,7 @@ def application_dispatch(*, application: Application) -> Application:
 def application_track(*, application: Application) -> Application:
     """Ask the post where a dispatched document is; delivered completes the application."""
     with transaction.atomic():
-        app = Application.objects.select_for_update().get(pk=application.pk)
+        app = _lock(application)
         shipment = Shipment.objects.filter(application=app).first()
         if app.state != State.DISPATCHED or shipment is None:
             return app
@@ -609,7 +619,7 @@ def _purpose(app: Application) -> str:
 @transaction.atomic
 def application_fee_order(*, actor: Actor, application: Application) -> FeeOrder:
     """The fee order of an application awaiting payment (one open order; created on first ask)."""
-    app = Application.objects.select_for_update().get(pk=application.pk)
+    app = _lock(application)
     if app.state != State.AWAITING_PAYMENT:
         raise Conflict("not_awaiting_payment", _("This application is not awaiting payment"))
     existing = (
