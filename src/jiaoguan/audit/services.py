@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import random
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -127,13 +128,23 @@ _APPEND_SQL = (
 )
 
 
+_FREE_HEAD_ATTEMPTS = 20
+
+
 def _take_head_sql(cur: Any) -> tuple[int, int, str]:
     held = _held_partition()
     if held is not None:
         cur.execute(_HEAD_SQL + " WHERE partition = %s FOR UPDATE", [held])
         return tuple(cur.fetchone())
-    cur.execute(_HEAD_SQL + " ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED")
-    row = cur.fetchone()
+    row = None
+    for attempt in range(_FREE_HEAD_ATTEMPTS):
+        cur.execute(_HEAD_SQL + " ORDER BY random() LIMIT 1 FOR UPDATE SKIP LOCKED")
+        row = cur.fetchone()
+        if row is not None:
+            break
+        # Every head is busy. Waiting on one while this transaction holds other row locks can
+        # deadlock with a transaction that holds that head, so first retry for a free one.
+        time.sleep(0.001 * (attempt + 1))
     if row is None:
         partition = random.randrange(settings.AUDIT_PARTITIONS)
         cur.execute(_HEAD_SQL + " WHERE partition = %s FOR UPDATE", [partition])

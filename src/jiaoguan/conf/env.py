@@ -89,8 +89,9 @@ VARIABLES: tuple[Var, ...] = (
     ),
     Var(
         "JIAOGUAN_AUDIT_PARTITIONS",
-        "Number of parallel audit chains (see docs/architecture.md).",
-        "16",
+        "Number of parallel audit chains (see docs/architecture.md); keep it above the number "
+        "of concurrent writing transactions.",
+        "64",
     ),
     Var("JIAOGUAN_LOGIN_MAX_FAILURES", "Failed sign-in attempts before an account is locked.", "5"),
     Var("JIAOGUAN_LOGIN_LOCK_MINUTES", "How long a locked account stays locked.", "15"),

@@ -147,7 +147,7 @@ X_FRAME_OPTIONS = "DENY"
 SANDBOX_URL = (env.get("JIAOGUAN_SANDBOX_URL") or "").rstrip("/")
 SANDBOX_KEY = env.get("JIAOGUAN_SANDBOX_KEY") or ""
 PARTNER_TIMEOUT = float(env.get("JIAOGUAN_PARTNER_TIMEOUT") or "5")
-AUDIT_PARTITIONS = int(env.get("JIAOGUAN_AUDIT_PARTITIONS") or "16")
+AUDIT_PARTITIONS = int(env.get("JIAOGUAN_AUDIT_PARTITIONS") or "64")
 PAYMENTS_NOTIFY_BASE_URL = env.get("JIAOGUAN_PAYMENTS_NOTIFY_BASE_URL") or ""
 if payments_config := env.get("JIAOGUAN_PAYMENTS_CONFIG"):
     _payments = json.loads(Path(payments_config).read_text(encoding="utf-8"))
