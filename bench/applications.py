@@ -146,6 +146,7 @@ def engine_round(people: list[object], threads: int, duration: float) -> dict[st
     queue = list(people)
     latencies: list[float] = []
     errors = [0]
+    kinds: dict[str, int] = {}
     states: dict[str, int] = {}
     stop_at = time.monotonic() + duration
 
@@ -166,9 +167,11 @@ def engine_round(people: list[object], threads: int, duration: float) -> dict[st
                 app = services.application_submit(actor=engine, principal=None, application=app)
                 services.application_fee_order(actor=engine, application=app)
                 app = services.application_payment_confirmed(application=app, reference="bench")
-            except Exception:
+            except Exception as exc:  # counted, and reported by kind
                 with lock:
                     errors[0] += 1
+                    name = f"{type(exc).__name__}: {str(exc).splitlines()[0][:80]}"
+                    kinds[name] = kinds.get(name, 0) + 1
                 continue
             with lock:
                 latencies.append(time.perf_counter() - t0)
@@ -189,6 +192,7 @@ def engine_round(people: list[object], threads: int, duration: float) -> dict[st
         "p99": C.pct(latencies, 99) * 1000,
         "errors": errors[0],
         "completed": states.get("completed", 0),
+        "kinds": kinds,
     }
 
 
@@ -288,6 +292,8 @@ def main() -> int:
         f"all completed: {engine['completed'] == engine['ops']}; audit chain "
         f"{'INTACT' if verified.ok else 'BROKEN'} ({verified.rows_checked} rows)"
     )
+    for kind, count in sorted(engine.get("kinds", {}).items()):  # type: ignore[union-attr]
+        C.log(f"  error x{count}: {kind}")
     return 0
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from jiaoguan.audit.services import Actor, audit_record
@@ -76,8 +76,17 @@ def signing_key_rotate(*, actor: Actor) -> SigningKey:
 
 
 def _active_key(*, actor: Actor) -> SigningKey:
-    key = SigningKey.objects.select_for_update().filter(retired_at__isnull=True).first()
-    return key if key is not None else _key_create(actor=actor)
+    """The active key, read without a lock (signing must not queue on one row; a key retired
+    meanwhile stays published, so what it signed still verifies). The first documents of a
+    new deployment may race to create it: the loser uses the winner's key."""
+    key = SigningKey.objects.filter(retired_at__isnull=True).first()
+    if key is not None:
+        return key
+    try:
+        with transaction.atomic():
+            return _key_create(actor=actor)
+    except IntegrityError:
+        return SigningKey.objects.get(retired_at__isnull=True)
 
 
 def _clean_fields(fields: dict[str, Any]) -> dict[str, str | int]:
