@@ -20,7 +20,7 @@ from jiaoguan.kernel.plates import Plate as PlateNumber
 from jiaoguan.registry import services as registry
 from jiaoguan.registry.constants import Fuel, LicenceTerm, VehicleClass, VehicleUse
 from jiaoguan.registry.models import DrivingLicence, Person, Vehicle
-from sandbox.population import name_for
+from sandbox.population import is_deceased, name_for
 from sandbox.server import make_server
 
 SANDBOX_KEY = "test-sandbox-key"
@@ -49,8 +49,15 @@ def system() -> Actor:
 
 
 def new_id_number(county: str = "320102") -> str:
-    n = next(_counter)
-    return str(IdNumber.generate(county, dt.date(1985, 1, 1) + dt.timedelta(days=n), n % 1000))
+    """A fresh valid ID number of a living person in the sandbox population register (about
+    1 in 256 numbers is registered as deceased there, and real-name checks refuse it)."""
+    while True:
+        n = next(_counter)
+        number = str(
+            IdNumber.generate(county, dt.date(1985, 1, 1) + dt.timedelta(days=n), n % 1000)
+        )
+        if not is_deceased(number):
+            return number
 
 
 def make_person(county: str = "320102", **kw: Any) -> Person:
