@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -128,6 +129,17 @@ def prepare(people: int) -> list[object]:
     return out
 
 
+def _run(work: Callable[[], None], threads: int) -> float:
+    """Run ``work`` in ``threads`` threads; the seconds they took."""
+    started = time.monotonic()
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return time.monotonic() - started
+
+
 def count_rows() -> int:
     from django.db import connection
 
@@ -178,13 +190,7 @@ def engine_round(people: list[object], threads: int, duration: float) -> dict[st
                 states[app.state] = states.get(app.state, 0) + 1
         connections.close_all()
 
-    started = time.monotonic()
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = _run(work, threads)
     return {
         "ops": len(latencies),
         "rate": len(latencies) / elapsed,
@@ -231,13 +237,7 @@ def raw_round(rows_per_op: int, threads: int, duration: float) -> dict[str, floa
                 with lock:
                     latencies.append(time.perf_counter() - t0)
 
-    started = time.monotonic()
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    elapsed = time.monotonic() - started
+    elapsed = _run(work, threads)
     return {
         "ops": len(latencies),
         "rate": len(latencies) / elapsed,

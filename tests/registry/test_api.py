@@ -258,3 +258,18 @@ def test_errors_come_in_the_callers_language(world: dict[str, Any]) -> None:
     zh2 = clerk.get("/api/v1/vehicles", {"limit": "0"}).json()["detail"]
     en2 = clerk.get("/api/v1/vehicles", {"limit": "0"}, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
     assert zh2 == "每页条数应为1至100" and en2 == "A page holds 1 to 100 rows"
+
+
+def test_who_looked_at_my_data(world: dict[str, Any]) -> None:
+    """Every staff read of a person is in that person's access log, with actor and purpose."""
+    from jiaoguan.audit.selectors import accesses_to_person
+
+    clerk = make_staff("counter_clerk", "3201")
+    client_for(clerk).get(f"/api/v1/persons/{world['nj_owner'].public_id}", {"purpose": "窗口业务"})
+    reads = [
+        e for e in accesses_to_person(str(world["nj_owner"].public_id)) if e.action == "person.read"
+    ]
+    assert [(e.actor_label, e.reason) for e in reads] == [(clerk.username, "窗口业务")]
+    assert not [
+        e for e in accesses_to_person(str(world["sz_owner"].public_id)) if e.action == "person.read"
+    ]

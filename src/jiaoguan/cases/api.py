@@ -10,7 +10,6 @@ from ninja import Router, Status
 from jiaoguan.api.auth import actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
 from jiaoguan.cases import pdf, selectors, services
-from jiaoguan.cases.models import CatalogueEntry
 from jiaoguan.cases.schemas import ApplicationOut, CatalogueOut, CommandIn, StartIn, SubmitIn
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError, NotFound
@@ -30,17 +29,10 @@ def catalogue(request: HttpRequest, region: str = "32", on: str = "") -> list[Ca
     except ValueError as exc:
         raise DomainError("invalid_date", "YYYY-MM-DD", field="on") from exc
     english = (get_language() or "").startswith("en")
-    out: list[CatalogueOut] = []
-    for entry in CatalogueEntry.objects.select_related("business_type").order_by(
-        "business_type__code", "-version"
-    ):
-        in_force = entry.valid_from <= day and (
-            entry.valid_until is None or day < entry.valid_until
-        )
-        regional = not entry.regions or any(region[:6].startswith(r) for r in entry.regions)
-        if in_force and regional and entry.business_type.code not in {o.code for o in out}:
-            out.append(CatalogueOut.build(entry, english=english))
-    return out
+    return [
+        CatalogueOut.build(e, english=english)
+        for e in services.catalogue_in_force(on=day, region_code=region[:6])
+    ]
 
 
 @router.get("/applications", response=Page[ApplicationOut], auth=session_auth)

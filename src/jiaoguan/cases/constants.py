@@ -43,10 +43,6 @@ class State(models.TextChoices):
     RETURNED = "returned", _("Returned for correction")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    @classmethod
-    def final(cls) -> set[str]:
-        return {cls.COMPLETED, cls.REJECTED, cls.WITHDRAWN}
-
 
 class OutOfOrderReason(models.TextChoices):
     """Why a reviewer took a case before older ones (measure 3: the queue is worked in order of

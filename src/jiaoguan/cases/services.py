@@ -80,18 +80,32 @@ def catalogue_sync(*, actor: Actor) -> int:
     return added
 
 
+def catalogue_in_force(
+    *, on: dt.date, region_code: str, code: str | None = None
+) -> list[CatalogueEntry]:
+    """For each business type (or just ``code``), the entry in force on ``on`` in
+    ``region_code``: the highest version whose dates and regions cover it. One query."""
+    entries = CatalogueEntry.objects.select_related("business_type").order_by(
+        "business_type__code", "-version"
+    )
+    if code is not None:
+        entries = entries.filter(business_type__code=code)
+    chosen: dict[str, CatalogueEntry] = {}
+    for e in entries:
+        if (
+            e.business_type.code not in chosen
+            and e.valid_from <= on
+            and (e.valid_until is None or on < e.valid_until)
+            and (not e.regions or any(region_code.startswith(r) for r in e.regions))
+        ):
+            chosen[e.business_type.code] = e
+    return list(chosen.values())
+
+
 def entry_in_force(code: str, *, on: dt.date, region_code: str, channel: str) -> CatalogueEntry:
-    """The catalogue entry for ``code`` in force on ``on`` in ``region_code`` for ``channel``:
-    the highest version whose dates and regions cover it."""
-    candidates = [
-        e
-        for e in CatalogueEntry.objects.filter(business_type__code=code)
-        .select_related("business_type")
-        .order_by("-version")
-        if e.valid_from <= on
-        and (e.valid_until is None or on < e.valid_until)
-        and (not e.regions or any(region_code.startswith(r) for r in e.regions))
-    ]
+    """The catalogue entry for ``code`` in force on ``on`` in ``region_code``, offered on
+    ``channel``; a refusal saying which of the two is missing otherwise."""
+    candidates = catalogue_in_force(on=on, region_code=region_code, code=code)
     if not candidates:
         raise DomainError(
             "not_offered",

@@ -65,30 +65,20 @@ def _offered(person: Person, *, region_code: str, channel: str) -> list[dict[str
     """The business ``person`` can start today in ``region_code`` through ``channel``: one row
     per business type, or per own vehicle for vehicle business."""
     english = _english()
+    vehicles: list[Vehicle] | None = None
     offered: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for entry in CatalogueEntry.objects.select_related("business_type").order_by(
-        "business_type__code", "-version"
-    ):
-        code = entry.business_type.code
-        if code in seen:
+    for entry in services.catalogue_in_force(on=clock.today(), region_code=region_code):
+        if channel not in entry.channels:
             continue
-        try:
-            services.entry_in_force(
-                code, on=clock.today(), region_code=region_code, channel=channel
-            )
-        except DomainError:
-            continue
-        seen.add(code)
-        vehicles: list[Vehicle | None] = (
-            list(person.vehicles.select_related("plate"))
-            if entry.subject_type == "vehicle"
-            else [None]
-        )
-        for vehicle in vehicles:
+        subjects: list[Vehicle | None] = [None]
+        if entry.subject_type == "vehicle":
+            if vehicles is None:
+                vehicles = list(person.vehicles.select_related("plate"))
+            subjects = list(vehicles)
+        for vehicle in subjects:
             offered.append(
                 {
-                    "code": code,
+                    "code": entry.business_type.code,
                     "vehicle": vehicle,
                     "name": entry.business_type.name_en if english else entry.business_type.name_zh,
                     "fee": sum(int(f["amount_fen"]) for f in entry.fees) / 100,
