@@ -383,6 +383,7 @@ ZH = {
     "No compulsory insurance in force for this vehicle": "该车辆没有有效的交强险",
     "This vehicle has no valid inspection label to replace": "该车辆没有可补领的有效检验合格标志",
     "This vehicle has no plates to replace": "该车辆没有可补领的号牌",
+    "This value is not valid here": "此处填写的内容不正确",
 }
 
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')

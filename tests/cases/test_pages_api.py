@@ -129,3 +129,38 @@ def test_staff_see_the_catalogue_with_its_history() -> None:
     assert page.status_code == 200 and "2018-07-01" in html and "3201" in html
     assert "R164 Art. 52" in html
     assert signed_in(make_citizen()).get("/console/catalogue/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "changes", [{"phone": 123}, {"phone": ["1"]}, {"address": "x" * 300}, {"phone": {"a": 1}}]
+)
+def test_submit_refuses_values_of_the_wrong_kind(changes: dict[str, object]) -> None:
+    c = signed_in(make_citizen(make_person()))
+    app = c.post(
+        "/api/v1/applications", {"business_type": "contact_change"}, content_type="application/json"
+    ).json()
+    resp = c.post(
+        f"/api/v1/applications/{app['id']}/submit",
+        {"changes": changes},
+        content_type="application/json",
+    )
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_value"
+    assert resp.json()["invalid_params"][0]["name"] == next(iter(changes))
+    assert c.get(f"/api/v1/applications/{app['id']}").json()["state"] == "draft"
+
+
+def test_downgrade_classes_must_be_a_list_of_codes() -> None:
+    person = make_person()
+    make_licence(person, classes=["A1"])
+    c = signed_in(make_citizen(person))
+    app = c.post(
+        "/api/v1/applications",
+        {"business_type": "licence_downgrade"},
+        content_type="application/json",
+    ).json()
+    resp = c.post(
+        f"/api/v1/applications/{app['id']}/submit",
+        {"changes": {"keep_classes": "C1"}},
+        content_type="application/json",
+    )
+    assert resp.status_code == 422 and resp.json()["code"] == "invalid_value"

@@ -350,6 +350,25 @@ EDITABLE = {"contact_change": {"phone", "address"}, "licence_downgrade": {"keep_
 DELIVERY_FIELDS = {"delivery", "delivery_address"}
 
 
+LIST_FIELDS = {"keep_classes"}
+
+
+def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
+    """The form's changes as the business expects them: short texts, or lists of short codes."""
+    for name, value in changes.items():
+        if name in LIST_FIELDS:
+            ok = (
+                isinstance(value, list)
+                and len(value) <= 20
+                and all(isinstance(v, str) and len(v) <= 8 for v in value)
+            )
+        else:
+            ok = value is None or (isinstance(value, str) and len(value) <= 200)
+        if not ok:
+            raise DomainError("invalid_value", _("This value is not valid here"), field=name)
+    return changes
+
+
 def _editable(app: Application) -> set[str]:
     fields = set(EDITABLE.get(app.business_type.code, set()))
     if app.catalogue_entry.effect in DELIVERABLE_EFFECTS:
@@ -376,7 +395,7 @@ def application_submit(
                 _("These fields cannot be changed: %(f)s") % {"f": ", ".join(sorted(extra))},
                 field=sorted(extra)[0],
             )
-        changes = dict(changes or {})
+        changes = _clean_changes(dict(changes or {}))
         physical = app.catalogue_entry.effect in PHYSICAL_EFFECTS
         default = (
             Delivery.PICKUP if physical and app.delivery == Delivery.ELECTRONIC else app.delivery
