@@ -386,6 +386,25 @@ ZH = {
     "This value is not valid here": "此处填写的内容不正确",
 }
 
+
+def _more_tables() -> None:
+    """Each area may keep its strings in ``tools/zh/<area>.py`` (a dict named ``ZH``), so that
+    work on different areas does not edit one table."""
+    import importlib.util
+
+    for path in sorted((Path(__file__).resolve().parent / "zh").glob("*.py")):
+        spec = importlib.util.spec_from_file_location(f"zh_{path.stem}", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for msgid, zh in module.ZH.items():
+            if ZH.get(msgid, zh) != zh:
+                raise SystemExit(f"two translations for {msgid!r}: {ZH[msgid]!r}, {zh!r}")
+            ZH[msgid] = zh
+
+
+_more_tables()
+
 _ENTRY = re.compile(r'msgid ((?:"(?:[^"\\]|\\.)*"\s*)+)msgstr ((?:"(?:[^"\\]|\\.)*"\s*)+)')
 
 

@@ -4,14 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 class DocumentKind(models.TextChoices):
     """The documents the platform produces: the registration certificate (登记证书), driving
-    permit (行驶证) and inspection label (检验合格标志) of R164, and the driving licence (驾驶证)
-    of R162. The inspection label is the electronic voucher, equal in effect to the paper label
+    permit (行驶证), inspection label (检验合格标志) and temporary plate (临时行驶车号牌, Arts.
+    46–48) of R164, the driving licence (驾驶证) of R162, and the signed receipt of a paid fee.
+    The inspection label is the electronic voucher, equal in effect to the paper label
     (R164 Art. 56; DOMAIN.md §4.3)."""
 
     DRIVING_LICENCE = "driving_licence", _("Driving licence")
     DRIVING_PERMIT = "driving_permit", _("Vehicle driving permit")
     REGISTRATION_CERTIFICATE = "registration_certificate", _("Vehicle registration certificate")
     INSPECTION_LABEL = "inspection_label", _("Inspection label (electronic voucher)")
+    TEMPORARY_PLATE = "temporary_plate", _("Temporary driving plate")
+    PAYMENT_RECEIPT = "payment_receipt", _("Payment receipt")
 
 
 class DocumentStatus(models.TextChoices):
@@ -26,6 +29,8 @@ TITLES: dict[str, str] = {
     DocumentKind.DRIVING_PERMIT: "中华人民共和国机动车行驶证",
     DocumentKind.REGISTRATION_CERTIFICATE: "机动车登记证书",
     DocumentKind.INSPECTION_LABEL: "机动车检验合格标志电子凭证",
+    DocumentKind.TEMPORARY_PLATE: "机动车临时行驶车号牌",
+    DocumentKind.PAYMENT_RECEIPT: "公安交通管理业务缴费电子凭证",
 }
 
 # A short prefix for generated document numbers.
@@ -34,6 +39,8 @@ NUMBER_PREFIX: dict[str, str] = {
     DocumentKind.DRIVING_PERMIT: "XS",
     DocumentKind.REGISTRATION_CERTIFICATE: "DJ",
     DocumentKind.INSPECTION_LABEL: "JY",
+    DocumentKind.TEMPORARY_PLATE: "LS",
+    DocumentKind.PAYMENT_RECEIPT: "PJ",
 }
 
 # Printed labels of the usual field keys (PDF and verify page). Unknown keys print as given.
