@@ -32,7 +32,12 @@ def test_every_role_is_a_group_with_exactly_its_permissions() -> None:
         ("county_clerk", {"cases.handle_application"}, {"cases.review_application"}),
         ("township_clerk", {"cases.handle_application"}, {"cases.review_application"}),
         ("administrator", {"cases.review_application", "audit.verify_chain"}, set()),
-        ("outlet_dealer", set(), {"registry.view_vehicle", "cases.handle_application"}),
+        (
+            "outlet_dealer",
+            {"cases.handle_outlet_application"},
+            {"registry.view_vehicle", "cases.handle_application"},
+        ),
+        ("outlet_post", {"cases.handle_outlet_application"}, {"registry.search_registry"}),
         ("citizen", set(), {"registry.view_vehicle"}),
     ],
 )

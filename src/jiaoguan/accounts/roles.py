@@ -14,6 +14,7 @@ from jiaoguan.accounts.constants import AccountKind
 
 _HANDLE = ("cases.handle_application",)
 _REVIEW = ("cases.handle_application", "cases.review_application")
+_OUTLET = ("cases.handle_outlet_application",)
 _REGISTRY_READ = (
     "registry.view_vehicle",
     "registry.view_person",
@@ -61,10 +62,18 @@ ROLES: tuple[Role, ...] = (
         AccountKind.STAFF,
         (*_REGISTRY_READ, *_HANDLE),
     ),
-    Role("outlet_dealer", "汽车销售企业代办", "Outlet agent (car dealer)", AccountKind.STAFF),
-    Role("outlet_used_car", "二手车市场代办", "Outlet agent (used-car market)", AccountKind.STAFF),
-    Role("outlet_insurer", "保险公司代办", "Outlet agent (insurer)", AccountKind.STAFF),
-    Role("outlet_post", "邮政网点代办", "Outlet agent (post office)", AccountKind.STAFF),
+    Role(
+        "outlet_dealer", "汽车销售企业代办", "Outlet agent (car dealer)", AccountKind.STAFF, _OUTLET
+    ),
+    Role(
+        "outlet_used_car",
+        "二手车市场代办",
+        "Outlet agent (used-car market)",
+        AccountKind.STAFF,
+        _OUTLET,
+    ),
+    Role("outlet_insurer", "保险公司代办", "Outlet agent (insurer)", AccountKind.STAFF, _OUTLET),
+    Role("outlet_post", "邮政网点代办", "Outlet agent (post office)", AccountKind.STAFF, _OUTLET),
     Role("inspection_station", "机动车检验机构", "Inspection station", AccountKind.STAFF),
     Role("exam_site", "考场", "Exam site", AccountKind.STAFF),
     Role(

@@ -89,6 +89,7 @@ class Application(models.Model):
         permissions = [
             ("review_application", "Review applications (approve, reject, return)"),
             ("handle_application", "Handle applications at the window"),
+            ("handle_outlet_application", "Handle applications for citizens at an outlet"),
         ]
 
     def __str__(self) -> str:
