@@ -1,3 +1,41 @@
-"""Strings of the business catalogue (cases) added after the first eight business types."""
+"""Strings of the business catalogue (cases, registry) added after the first eight business
+types."""
 
-ZH: dict[str, str] = {}
+ZH: dict[str, str] = {
+    "The vehicle and vessel tax of this year is not paid": "本年度车船税未缴纳",
+    "The population register does not hold this name for you": "户籍信息中没有登记此姓名",
+    "No valid residence permit in this province": "在本省没有有效的居住证",
+    "This licence is cancelled or revoked": "该驾驶证已注销或者吊销",
+    "Choose the reason for the deferral": "请选择延期事由",
+    "This licence has no class that is reviewed after each cycle": "该驾驶证没有需要每个记分周期审验的准驾车型",
+    "This driver does not owe a periodic medical certificate": "该驾驶人无需定期提交身体条件证明",
+    "Deferral is possible only up to one year after the licence expired": "仅可在驾驶证有效期内或者有效期届满一年内申请延期",
+    "A deferral ends after the date it defers, and at most three years later": "延期日期须晚于原办理期限，且最长不超过三年",
+    "Choose C1 or C2 as the small car class": "请选择C1或者C2作为小型汽车准驾车型",
+    "At this age no class of this licence has to be given up": "按驾驶人年龄，该驾驶证无需降级",
+    "A detained licence cannot be cancelled until the matter is closed": "驾驶证被扣押期间，处理完毕前不能注销",
+    "The name given is the one already on record": "填写的姓名与登记的姓名相同",
+    "This vehicle must be inspected at a station": "该车辆须到检验机构上线检验",
+    "The registry holds no inspection period for this vehicle": "登记信息中没有该车辆的检验有效期",
+    "This period ends with an on-site inspection, not a label only": "本检验周期须上线检验，不能直接申领检验标志",
+    "The label can be applied for within 3 months before the period ends": "可在检验有效期届满前三个月内申领检验标志",
+    "The inspection period has ended: the vehicle must be inspected": "检验有效期已届满，车辆须上线检验",
+    "A temporary plate is issued while a plate replacement is under way": "补领、换领号牌办理期间方可核发临时号牌",
+    "This vehicle already holds a valid temporary plate": "该车辆已有有效的临时号牌",
+    "The compulsory insurance ends before the temporary plate would start": "交强险在临时号牌生效前已到期",
+    "Enter a date as YYYY-MM-DD": "请按“年-月-日”格式填写日期",
+    "Choose C1 or C2": "请选择C1或者C2",
+    "Enter the name as on the ID card": "请按身份证填写姓名",
+    "This field is required": "此项必填",
+    "Reason for the deferral": "延期事由",
+    "Small car class to keep": "保留的小型汽车准驾车型",
+    "Deferred until": "延期至",
+    "Your name as now registered": "户籍登记的现用姓名",
+    "C1 small car": "C1 小型汽车",
+    "C2 small automatic car": "C2 小型自动挡汽车",
+    "Military service": "服兵役",
+    "Time abroad": "出国（境）",
+    "Other reason (judged by a reviewer)": "其他事由（由审核人员审核）",
+    "Temporary driving plate": "临时行驶车号牌",
+    "Unknown matter to defer": "未知的延期事项",
+}

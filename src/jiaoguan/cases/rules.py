@@ -174,3 +174,364 @@ def label_on_record(*, has_label: bool) -> Decision:
             gettext_noop("This vehicle has no valid inspection label to replace"),
         )
     return Decision(True, rule, cites)
+
+
+def age_on(birth_date: dt.date, today: dt.date) -> int:
+    """Whole years of age on ``today``."""
+    return (
+        today.year
+        - birth_date.year
+        - ((today.month, today.day) < (birth_date.month, birth_date.day))
+    )
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def licence_usable(*, status: str) -> Decision:
+    """A cancelled or revoked licence is no longer a licence: it is not replaced, renewed,
+    deferred or changed (R162 Art. 79 cancels it; restoring it is a different business)."""
+    rule, cites = "licence.usable@2022-04-01", ("R162 Art. 79",)
+    if status in ("cancelled", "revoked"):
+        return Decision(
+            False,
+            rule,
+            cites,
+            "licence_not_in_force",
+            gettext_noop("This licence is cancelled or revoked"),
+            {"status": status},
+        )
+    return Decision(True, rule, cites, facts={"status": status})
+
+
+# R162 Art. 72: the classes whose holders are reviewed after each scoring cycle.
+REVIEWED_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
+DEFERRAL_REASONS = ("military_service", "abroad", "other")
+DEFERRAL_MAX_YEARS = 3
+
+
+def deferral(
+    *,
+    matter: str,
+    classes: list[str],
+    age: int,
+    valid_until: dt.date | None,
+    today: dt.date,
+    until: dt.date,
+    reason: str,
+) -> Decision:
+    """Deferral of renewal, review or the medical certificate (R162 Art. 75; DOMAIN.md §5.3).
+
+    A driver who cannot do it in time because of military service or time abroad (the article
+    says "等", so other reasons go to a reviewer) applies within the licence's validity or up to
+    one year after it expired. The matter must be one the driver owes: renewal needs a licence
+    with an end date (Art. 63); review, a class reviewed after each cycle (Art. 72); the medical
+    certificate, an age of 70 or a C5 class (Art. 74). The deferral is at most three years: that
+    limit is the article's text and is not yet in DOMAIN.md (confidence: the article as we read
+    it)."""
+    rule = "licence.deferral@2022-04-01"
+    cites = ("R162 Art. 75",)
+    facts: dict[str, object] = {
+        "matter": matter,
+        "until": until.isoformat(),
+        "today": today.isoformat(),
+        "reason": reason,
+    }
+
+    def no(code: str, message: str, *extra: str) -> Decision:
+        return Decision(False, rule, cites + extra, code, message, facts)
+
+    if reason not in DEFERRAL_REASONS:
+        return no("invalid_reason", gettext_noop("Choose the reason for the deferral"))
+    if matter == "renewal" and valid_until is None:
+        return no(
+            "licence_permanent", gettext_noop("A permanent licence is not renewed"), "R162 Art. 13"
+        )
+    if matter == "review" and not REVIEWED_CLASSES & set(classes):
+        return no(
+            "review_not_owed",
+            gettext_noop("This licence has no class that is reviewed after each cycle"),
+            "R162 Art. 72",
+        )
+    if matter == "medical" and not (age >= 70 or "C5" in classes):
+        return no(
+            "medical_not_owed",
+            gettext_noop("This driver does not owe a periodic medical certificate"),
+            "R162 Art. 74",
+        )
+    if valid_until is not None and today > _add_years(valid_until, 1):
+        return no(
+            "deferral_too_late",
+            gettext_noop("Deferral is possible only up to one year after the licence expired"),
+        )
+    # A renewal is deferred past the licence's end; review and medical past today.
+    base = valid_until if matter == "renewal" and valid_until else today
+    base = max(base, today)
+    latest = _add_years(base, DEFERRAL_MAX_YEARS)
+    facts["latest"] = latest.isoformat()
+    if not base < until <= latest:
+        return no(
+            "deferral_too_long",
+            gettext_noop("A deferral ends after the date it defers, and at most three years later"),
+        )
+    return Decision(True, rule, cites, facts=facts)
+
+
+LARGE_CLASSES = frozenset({"A1", "A2", "A3", "B1", "B2"})
+ELDERLY_DROPPED = frozenset({"C3", "C4", "C6", "D", "E"})
+AMENDMENT_172 = dt.date(2025, 1, 1)
+
+
+def age_downgrade(*, held: list[str], age: int, today: dt.date, small_class: str) -> Decision:
+    """Downgrade on age (R162 Art. 65; DOMAIN.md §5.3): from 60 (63 from 2025-01-01, MPS
+    order 172) a driver exchanges the large classes (A1, A2, A3, B1, B2) for a small car class,
+    C1 or C2; from 70 the driver also loses C3, C4, C6, D and E. ``facts["keep"]`` is the new
+    set of classes."""
+    version = "2025-01-01" if today >= AMENDMENT_172 else "2022-04-01"
+    rule, cites = f"licence.age_downgrade@{version}", ("R162 Art. 65", CLASSES_CITATION)
+    threshold = 63 if today >= AMENDMENT_172 else 60
+    facts: dict[str, object] = {"held": held, "age": age, "threshold": threshold}
+    if small_class not in ("C1", "C2"):
+        return Decision(
+            False,
+            rule,
+            cites,
+            "invalid_classes",
+            gettext_noop("Choose C1 or C2 as the small car class"),
+            facts,
+        )
+    keep = [c for c in held if not (age >= threshold and c in LARGE_CLASSES)]
+    if age >= threshold and LARGE_CLASSES & set(held) and not {"C1", "C2"} & set(keep):
+        keep.append(small_class)
+    if age >= 70:
+        keep = [c for c in keep if c not in ELDERLY_DROPPED]
+    facts["keep"] = keep
+    if set(keep) == set(held) or not keep:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "age_downgrade_not_due",
+            gettext_noop("At this age no class of this licence has to be given up"),
+            facts,
+        )
+    return Decision(True, rule, cites, facts=facts)
+
+
+def medical_owed(*, classes: list[str], age: int) -> Decision:
+    """Who files a periodic medical certificate (R162 Art. 74; DOMAIN.md §5.4): drivers aged
+    70 or more, yearly; C5 holders, every 3 years."""
+    rule, cites = "licence.medical_owed@2022-04-01", ("R162 Art. 74",)
+    facts: dict[str, object] = {"age": age, "classes": classes}
+    if age >= 70:
+        return Decision(True, rule, cites, facts={**facts, "every_years": 1})
+    if "C5" in classes:
+        return Decision(True, rule, cites, facts={**facts, "every_years": 3})
+    return Decision(
+        False,
+        rule,
+        cites,
+        "medical_not_owed",
+        gettext_noop("This driver does not owe a periodic medical certificate"),
+        facts,
+    )
+
+
+def cancellation(*, status: str) -> Decision:
+    """A driver may ask for their licence to be cancelled (R162 Art. 79). A detained licence
+    is dealt with first; a cancelled or revoked one has nothing left to cancel."""
+    rule, cites = "licence.cancellation@2022-04-01", ("R162 Art. 79",)
+    if status in ("cancelled", "revoked"):
+        return Decision(
+            False,
+            rule,
+            cites,
+            "licence_not_in_force",
+            gettext_noop("This licence is cancelled or revoked"),
+            {"status": status},
+        )
+    if status == "suspended":
+        return Decision(
+            False,
+            rule,
+            cites,
+            "licence_detained",
+            gettext_noop("A detained licence cannot be cancelled until the matter is closed"),
+            {"status": status},
+        )
+    return Decision(True, rule, cites, facts={"status": status})
+
+
+def details_changed(*, recorded_name: str, new_name: str) -> Decision:
+    """Replacement after a change of recorded details (R162 Art. 66): the new name must
+    differ from the one on record (the population register confirms it separately)."""
+    rule, cites = "licence.details_change@2022-04-01", ("R162 Art. 66",)
+    if not new_name.strip() or new_name.strip() == recorded_name:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "no_change",
+            gettext_noop("The name given is the one already on record"),
+            {"recorded_name": recorded_name},
+        )
+    return Decision(True, rule, cites)
+
+
+# Inspection exemption (DOMAIN.md §4.2, [secondary]): the label-only years within the first
+# ten, the seat limit, and whether motorcycles are included, by date of force.
+EXEMPTION_VERSIONS: tuple[tuple[dt.date, dict[str, object]], ...] = (
+    (
+        dt.date(2014, 9, 1),
+        {"max_seats": 6, "label_only_years": (2, 4), "motorcycles": False},
+    ),
+    (
+        dt.date(2020, 11, 20),
+        {"max_seats": 9, "label_only_years": (2, 4), "motorcycles": False},
+    ),
+    (
+        dt.date(2022, 10, 1),
+        {"max_seats": 9, "label_only_years": (2, 4, 8), "motorcycles": True},
+    ),
+)
+EXEMPTION_CITES = ("R164 Art. 55", "R164 Art. 54", "DOMAIN.md §4.2")
+LABEL_WINDOW_MONTHS = 3
+SMALL_PASSENGER = frozenset({"small_passenger", "mini_passenger"})
+MOTORCYCLES = frozenset({"motorcycle", "light_motorcycle"})
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def exemption_label(
+    *,
+    vehicle_class: str,
+    use: str,
+    seats: int,
+    van: bool,
+    registration_date: dt.date,
+    inspection_valid_until: dt.date | None,
+    today: dt.date,
+) -> Decision:
+    """Whether the owner may apply for the label without an on-site inspection (R164 Art. 55;
+    DOMAIN.md §4.2 and §4.3), under the version of the exemption in force on ``today``:
+    non-commercial small or mini passenger vehicles (not vans, seats within the limit), and
+    from 2022-10-01 motorcycles, at the label-only years of their first ten. The application
+    is made within 3 months before the inspection period ends (Art. 54). ``facts["next_until"]``
+    is the end of the period the new label covers (2 years on in every label-only year).
+
+    Not decided here, because the registry does not hold them yet: the exclusions for
+    casualty accidents and illegal modification, and open violations and accidents."""
+    in_force = [(d, v) for d, v in EXEMPTION_VERSIONS if d <= today]
+    facts: dict[str, object] = {"today": today.isoformat()}
+    if not in_force:
+        return Decision(
+            False,
+            "inspection.exemption@none",
+            EXEMPTION_CITES,
+            "not_exempt",
+            gettext_noop("This vehicle must be inspected at a station"),
+            facts,
+        )
+    since, version = in_force[-1]
+    rule = f"inspection.exemption@{since.isoformat()}"
+
+    def no(code: str, message: str) -> Decision:
+        return Decision(False, rule, EXEMPTION_CITES, code, message, facts)
+
+    kind_ok = (vehicle_class in SMALL_PASSENGER and seats <= int(str(version["max_seats"]))) or (
+        bool(version["motorcycles"]) and vehicle_class in MOTORCYCLES
+    )
+    if use != "non_commercial" or van or not kind_ok:
+        return no("not_exempt", gettext_noop("This vehicle must be inspected at a station"))
+    if inspection_valid_until is None:
+        return no(
+            "inspection_unknown",
+            gettext_noop("The registry holds no inspection period for this vehicle"),
+        )
+    year = inspection_valid_until.year - registration_date.year
+    if (inspection_valid_until.month, inspection_valid_until.day) < (
+        registration_date.month,
+        registration_date.day,
+    ):
+        year -= 1
+    facts.update(year=year, valid_until=inspection_valid_until.isoformat())
+    label_only = tuple(version["label_only_years"])  # type: ignore[call-overload]
+    if year not in label_only:
+        return no(
+            "inspection_due_on_site",
+            gettext_noop("This period ends with an on-site inspection, not a label only"),
+        )
+    opens = _months_before(inspection_valid_until, LABEL_WINDOW_MONTHS)
+    facts["window_opens"] = opens.isoformat()
+    if today < opens:
+        return no(
+            "label_too_early",
+            gettext_noop("The label can be applied for within 3 months before the period ends"),
+        )
+    if today > inspection_valid_until:
+        return no(
+            "inspection_overdue",
+            gettext_noop("The inspection period has ended: the vehicle must be inspected"),
+        )
+    facts["next_until"] = _add_years(inspection_valid_until, 2).isoformat()
+    return Decision(True, rule, EXEMPTION_CITES, facts=facts)
+
+
+TEMPORARY_PLATE_DAYS_REPLACEMENT = 15
+
+
+def temporary_plate(
+    *, today: dt.date, insurance_until: dt.date | None, replacement_open: bool, holds_valid: bool
+) -> Decision:
+    """A temporary plate while lost or damaged plates are remade (R164 Arts. 46–48, 51;
+    DOMAIN.md §3.4): at most 15 days, and never beyond the compulsory insurance. Only while a
+    plate replacement is open, and one at a time."""
+    rule = "plates.temporary_replacement@2022-05-01"
+    cites = ("R164 Art. 51", "R164 Art. 47", "R164 Art. 48")
+    facts: dict[str, object] = {"today": today.isoformat()}
+    if not replacement_open:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "no_replacement_open",
+            gettext_noop("A temporary plate is issued while a plate replacement is under way"),
+            facts,
+        )
+    if holds_valid:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "temporary_plate_held",
+            gettext_noop("This vehicle already holds a valid temporary plate"),
+            facts,
+        )
+    until = today + dt.timedelta(days=TEMPORARY_PLATE_DAYS_REPLACEMENT - 1)
+    if insurance_until is not None:
+        until = min(until, insurance_until)
+    if until < today:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "insurance_ends",
+            gettext_noop("The compulsory insurance ends before the temporary plate would start"),
+            facts,
+        )
+    facts["valid_until"] = until.isoformat()
+    return Decision(True, rule, cites, facts=facts)

@@ -92,6 +92,20 @@ def nev_serial(n: int) -> str:
     return letter + SERIAL_CHARS[(n // 10000) % len(SERIAL_CHARS)] + f"{n % 10000:04d}"
 
 
+def inspection_until(registered: dt.date, today: dt.date) -> dt.date:
+    """The end of a small non-commercial car's current inspection period: every 2 years in the
+    first 10 (years 2, 4, 6, 8, 10), then yearly (DOMAIN.md §4.1 and §4.2, the 2022 rules)."""
+    years = 2
+    while True:
+        try:
+            until = registered.replace(year=registered.year + years)
+        except ValueError:
+            until = registered.replace(year=registered.year + years, day=28)
+        if until >= today:
+            return until
+        years += 2 if years < 10 else 1
+
+
 def make_vin(rng: random.Random, n: int, year: int) -> str:
     wmi = WMIS[n % len(WMIS)]
     vds = "".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(5))
@@ -270,6 +284,9 @@ def _seed_vehicles(
             fuel=Fuel.BATTERY_ELECTRIC if new_energy else Fuel.PETROL,
             manufacture_date=made,
             registration_date=made + dt.timedelta(days=30 + n % 60),
+            inspection_valid_until=inspection_until(
+                made + dt.timedelta(days=30 + n % 60), clock.today()
+            ),
             brand=brand if not new_energy else "比亚迪",
             model_name=model if not new_energy else "秦PLUS",
             colour=COLOURS[n % len(COLOURS)],

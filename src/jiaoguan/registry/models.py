@@ -133,6 +133,11 @@ class Vehicle(ScopedRegion):
     status = models.CharField(
         max_length=16, choices=VehicleStatus.choices, default=VehicleStatus.NORMAL
     )
+    # A van (面包车) keeps the original inspection cycle whatever its seats (DOMAIN.md §4.2).
+    van = models.BooleanField(default=False)
+    # The end of the inspection period the current label covers (R164 Arts. 54–55); null when
+    # the registry does not know it (the inspection business records it).
+    inspection_valid_until = models.DateField(null=True, blank=True)
     plate = models.OneToOneField(
         Plate, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicle"
     )
@@ -177,6 +182,10 @@ class DrivingLicence(ScopedRegion):
         max_length=16, choices=LicenceStatus.choices, default=LicenceStatus.VALID
     )
     points = models.PositiveSmallIntegerField(default=0)  # points in the current cycle
+    # Matters deferred under R162 Art. 75: {"renewal" | "review" | "medical": "YYYY-MM-DD"}
+    deferrals = models.JSONField(default=dict, blank=True)
+    # The examination date of the last medical certificate filed (R162 Art. 74)
+    medical_filed_on = models.DateField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -241,6 +241,8 @@ def vehicle_register(
     model_name: str = "",
     colour: str = "",
     imported: bool | None = None,
+    van: bool = False,
+    inspection_valid_until: dt.date | None = None,
 ) -> Vehicle:
     """Record a registered vehicle with its plate (the registration business itself, with
     review and fees, comes with the business engine)."""
@@ -270,6 +272,8 @@ def vehicle_register(
         brand=brand,
         model_name=model_name,
         colour=colour,
+        van=van,
+        inspection_valid_until=inspection_valid_until,
         created_at=now,
         updated_at=now,
     )
@@ -433,6 +437,99 @@ def licence_renew(
         term=term,
         valid_until=add_years(valid_from, years) if years else None,
     )
+
+
+DEFERRABLE = ("renewal", "review", "medical")
+
+
+@transaction.atomic
+def licence_defer(
+    *, actor: Actor, licence: DrivingLicence, matter: str, until: dt.date, reason: str
+) -> DrivingLicence:
+    """Record that ``matter`` (renewal, review or medical certificate) is deferred to
+    ``until`` (R162 Art. 75); the business decides whether it may be."""
+    if matter not in DEFERRABLE:
+        raise DomainError("invalid_matter", _("Unknown matter to defer"), field="matter")
+    licence = DrivingLicence.objects.select_for_update().get(pk=licence.pk)
+    return _licence_change(
+        licence,
+        actor=actor,
+        action="licence.defer",
+        reason=reason,
+        deferrals={**licence.deferrals, matter: until.isoformat()},
+    )
+
+
+@transaction.atomic
+def licence_medical_file(
+    *, actor: Actor, licence: DrivingLicence, examined_on: dt.date, reason: str
+) -> DrivingLicence:
+    """File a medical certificate examined on ``examined_on`` (R162 Art. 74); a filed
+    certificate ends a deferral of the medical certificate."""
+    licence = DrivingLicence.objects.select_for_update().get(pk=licence.pk)
+    deferrals = {k: v for k, v in licence.deferrals.items() if k != "medical"}
+    return _licence_change(
+        licence,
+        actor=actor,
+        action="licence.medical_file",
+        reason=reason,
+        medical_filed_on=examined_on,
+        deferrals=deferrals,
+    )
+
+
+@transaction.atomic
+def licence_cancel(*, actor: Actor, licence: DrivingLicence, reason: str) -> DrivingLicence:
+    """Cancel (注销) a licence (R162 Art. 79); the record stays, its status says cancelled."""
+    return _licence_change(
+        licence, actor=actor, action="licence.cancel", reason=reason, status="cancelled"
+    )
+
+
+@transaction.atomic
+def person_name_change(*, actor: Actor, person: Person, name: str, reason: str) -> Person:
+    """Record the name the population register now holds for a person (R162 Art. 66:
+    a change of recorded details); the caller has checked it with the register."""
+    name = name.strip()
+    if not 2 <= len(name) <= 64:
+        raise DomainError("invalid_name", _("Enter the name as on the ID card"), field="name")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    before = snapshot(person)
+    person.name = name
+    person.version += 1
+    person.updated_at = clock.now()
+    person.save()
+    _write(
+        person,
+        actor=actor,
+        action="person.name_change",
+        before=before,
+        reason=reason,
+        subject_person_ref=str(person.public_id),
+    )
+    return person
+
+
+@transaction.atomic
+def vehicle_inspection_record(
+    *, actor: Actor, vehicle: Vehicle, valid_until: dt.date, reason: str
+) -> Vehicle:
+    """Record the end of the inspection period a new label covers (R164 Arts. 54–55)."""
+    locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
+    before = snapshot(locked)
+    locked.inspection_valid_until = valid_until
+    locked.version += 1
+    locked.updated_at = clock.now()
+    locked.save()
+    _write(
+        locked,
+        actor=actor,
+        action="vehicle.inspection_record",
+        before=before,
+        reason=reason,
+        subject_person_ref=str(locked.owner_person.public_id) if locked.owner_person else "",
+    )
+    return locked
 
 
 @transaction.atomic
