@@ -15,12 +15,14 @@ from django.views.decorators.http import require_POST
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import rules, selectors, services, window
+from jiaoguan.cases.apps import PURPOSE_PREFIX
 from jiaoguan.cases.constants import Delivery, OutOfOrderReason, State
 from jiaoguan.cases.effects import DELIVERABLE_EFFECTS, PHYSICAL_EFFECTS
 from jiaoguan.cases.models import Application, CatalogueEntry
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError
 from jiaoguan.partners.client import PartnerClient
+from jiaoguan.payments.selectors import receipts_for_purpose
 from jiaoguan.payments.services import payment_poll, payment_start
 from jiaoguan.registry.models import Person, Vehicle
 
@@ -259,6 +261,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             else "",
             "out_of_order_reasons": OutOfOrderReason.choices,
             "is_applicant": getattr(request.user, "person_id", None) == app.applicant_id,
+            "receipts": receipts_for_purpose(f"{PURPOSE_PREFIX}{app.public_id}"),
         },
     )
 

@@ -61,6 +61,16 @@ FIELD_LABELS: dict[str, str] = {
     "registration_date": "注册日期",
     "inspection_valid_until": "检验有效期至",
     "seats": "核定载人数",
+    # payment receipt
+    "order_no": "订单编号",
+    "payer": "缴款人",
+    "purpose": "缴费事项",
+    "case_number": "业务流水号",
+    **{f"item_{n}": "收费项目" for n in range(1, 5)},
+    "total": "合计金额",
+    "channel": "支付渠道",
+    "provider_txn_id": "支付交易号",
+    "paid_at": "缴费时间",
 }
 
 ALGORITHM = "ES256"

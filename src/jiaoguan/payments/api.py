@@ -6,17 +6,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
 
 from jiaoguan.api.auth import actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
+from jiaoguan.documents import pdf
 from jiaoguan.payments import selectors, services
 from jiaoguan.payments.schemas import (
     DayIn,
     MismatchOut,
     OrderIn,
     OrderOut,
+    ReceiptOut,
     ReportOut,
     StartIn,
     StartOut,
@@ -69,6 +71,32 @@ def order_start(request: HttpRequest, order_id: uuid.UUID, payload: StartIn) -> 
 def order_poll(request: HttpRequest, order_id: uuid.UUID) -> OrderOut:
     order = selectors.order_for_payer(principal(request), order_id)
     return OrderOut.build(services.payment_poll(actor=actor(request), order=order))
+
+
+@router.get(
+    "/payments/orders/{order_id}/receipt",
+    response=ReceiptOut,
+    auth=session_auth,
+    summary="The signed receipt of a paid fee order (its payer, or staff who may see the order)",
+)
+def order_receipt(request: HttpRequest, order_id: uuid.UUID) -> ReceiptOut:
+    return ReceiptOut.build(
+        *selectors.receipt_for(principal(request), order_id, actor=actor(request))
+    )
+
+
+@router.get(
+    "/payments/orders/{order_id}/receipt.pdf",
+    auth=session_auth,
+    summary="The printable receipt with its QR code",
+    openapi_extra={"responses": {200: {"content": {"application/pdf": {}}}}},
+)
+def order_receipt_pdf(request: HttpRequest, order_id: uuid.UUID) -> HttpResponse:
+    _order, doc = selectors.receipt_for(principal(request), order_id, actor=actor(request))
+    response = HttpResponse(pdf.render(doc), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{doc.number}-v{doc.version}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.post(

@@ -48,3 +48,12 @@ class MismatchKind(models.TextChoices):
     AMOUNT_MISMATCH = "amount_mismatch", _("Amount differs from the order")
     DUPLICATE_CHARGE = "duplicate_charge", _("Charged more than once: refund the extra charge")
     PROVIDER_UNREACHABLE = "provider_unreachable", _("The provider could not be asked")
+
+
+#: The channel as printed on a receipt (documents are printed in Chinese).
+CHANNEL_PRINTED = {"wechat": "微信支付", "alipay": "支付宝"}
+#: A receipt is the ``payment_receipt`` document whose subject is the fee order.
+RECEIPT_SUBJECT_TYPE = "payments.feeorder"
+#: Item lines a receipt prints (the paper has room for four); more items are summed up in
+#: the last line, the total is always the order's.
+RECEIPT_ITEM_LINES = 4

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from ninja import Field, Schema
 
+from jiaoguan.documents.models import Document
+from jiaoguan.documents.schemas import DocumentOut
 from jiaoguan.payments.models import FeeOrder, ReconciliationMismatch, ReconciliationReport
 
 
@@ -112,4 +116,30 @@ class MismatchOut(Schema):
             provider_amount_fen=m.provider_amount_fen,
             provider_txn_id=m.provider_txn_id,
             detail=m.detail,
+        )
+
+
+class ReceiptOut(Schema):
+    """The signed receipt of a paid fee order: a ``payment_receipt`` document."""
+
+    order_id: uuid.UUID
+    order_no: str
+    number: str = Field(description="The receipt's document number")
+    status: str = Field(description="valid, or void once the fee was refunded")
+    token: str = Field(description="The signed token (compact JWS, ES256) its QR code carries")
+    verify_url: str = Field(description="The public verification page for this receipt")
+    pdf_url: str
+    document: DocumentOut
+
+    @staticmethod
+    def build(order: FeeOrder, doc: Document) -> ReceiptOut:
+        return ReceiptOut(
+            order_id=order.public_id,
+            order_no=order.order_no,
+            number=doc.number,
+            status=doc.status,
+            token=doc.token,
+            verify_url=f"{reverse('documents:verify')}?{urlencode({'token': doc.token})}",
+            pdf_url=f"/api/v1/payments/orders/{order.public_id}/receipt.pdf",
+            document=DocumentOut.build(doc),
         )

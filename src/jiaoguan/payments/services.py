@@ -9,6 +9,12 @@ query answer is applied to an order at most once (the order row is locked, redel
 deduplicated by the provider's notification id, and only ``created``/``paying`` orders move to
 ``paid``); a second transaction for a paid order is flagged ``second_charge`` and listed by
 the reconciliation as a duplicate charge to refund.
+
+A paid order gets its signed receipt (a ``payment_receipt`` document) in the transaction that
+marks it paid, so there is never a payment without its receipt nor a second receipt; a refund
+voids it (the workflow table knows ``refund``, but no service refunds yet: refunding needs the
+providers' refund APIs, and the duplicate charges the reconciliation lists are refunded at the
+merchant platform).
 """
 
 from __future__ import annotations
@@ -23,11 +29,15 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.documents.constants import DocumentKind, DocumentStatus
+from jiaoguan.documents.models import Document
+from jiaoguan.documents.services import document_issue, document_void
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import Conflict, DomainError, PartnerUnavailable, Problem
-from jiaoguan.payments import purposes, workflow
+from jiaoguan.payments import purposes, selectors, workflow
 from jiaoguan.payments.conf import notify_url
 from jiaoguan.payments.constants import (
+    RECEIPT_SUBJECT_TYPE,
     EventFlag,
     EventKind,
     MismatchKind,
@@ -188,6 +198,48 @@ def _transition(
         reason=reason,
         subject_person_ref=order.payer_person_ref,
     )
+    if order.status == OrderStatus.REFUNDED:
+        _receipt_void(order, actor=actor)
+
+
+@transaction.atomic
+def receipt_issue(*, actor: Actor, order: FeeOrder) -> Document:
+    """The signed receipt of a paid order, issued once: called in the transaction that marks
+    the order paid (the order row locked), it returns the receipt already issued if there is
+    one. A receipt whose item names would not fit the QR code prints one line for its items."""
+    if order.status != OrderStatus.PAID:
+        raise Conflict("not_paid", _("This fee order has not been paid"), field="status")
+    existing = selectors.receipt_of(order)
+    if existing is not None:
+        return existing
+
+    def issue(itemised: bool) -> Document:
+        return document_issue(
+            actor=actor,
+            kind=DocumentKind.PAYMENT_RECEIPT,
+            subject_type=RECEIPT_SUBJECT_TYPE,
+            subject_ref=str(order.public_id),
+            holder_person_ref=order.payer_person_ref,
+            fields=selectors.receipt_fields(order, itemised=itemised),
+        )
+
+    try:
+        return issue(itemised=True)
+    except DomainError as exc:
+        if exc.code != "fields_too_large":
+            raise
+    return issue(itemised=False)
+
+
+def _receipt_void(order: FeeOrder, *, actor: Actor) -> None:
+    receipt = Document.objects.filter(
+        kind=DocumentKind.PAYMENT_RECEIPT,
+        subject_type=RECEIPT_SUBJECT_TYPE,
+        subject_ref=str(order.public_id),
+        status=DocumentStatus.VALID,
+    ).first()
+    if receipt is not None:
+        document_void(actor=actor, document=receipt, reason="refunded")
 
 
 def _locked(order: FeeOrder) -> FeeOrder:
@@ -256,6 +308,7 @@ def _apply(order: FeeOrder, said: ProviderEvent, event: PaymentEvent, actor: Act
                 paid_at=said.paid_at or clock.now(),
             )
             event.applied = True
+            receipt_issue(actor=actor, order=order)
             purposes.on_paid(order)
             return
     elif order.status == OrderStatus.CLOSED:
