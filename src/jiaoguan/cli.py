@@ -117,7 +117,12 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
     from django.db import connections
 
     from jiaoguan.audit.tasks import anchor_audit_chains
-    from jiaoguan.cases.tasks import dispatch_pending, recheck_applications, track_shipments
+    from jiaoguan.cases.tasks import (
+        dispatch_pending,
+        recheck_applications,
+        track_shipments,
+        void_temporary_plates,
+    )
     from jiaoguan.notices.tasks import deliver_queued_notices
     from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
 
@@ -131,6 +136,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         poll_pending_payments.enqueue()
         if ticks == 1:
             reconcile_yesterday.enqueue()
+            void_temporary_plates.enqueue()
         if ticks * 60 >= every:
             ticks = 0
             anchor_audit_chains.enqueue()

@@ -535,3 +535,19 @@ def temporary_plate(
         )
     facts["valid_until"] = until.isoformat()
     return Decision(True, rule, cites, facts=facts)
+
+
+TEMPORARY_PLATE_GRACE_DAYS = 3
+
+
+def temporary_plate_void(
+    *, today: dt.date, valid_until: dt.date, plates_received_on: dt.date | None
+) -> Decision:
+    """Whether a temporary plate is void today: after its last valid day, or 3 days after the
+    real plates were received (R164 Art. 48; DOMAIN.md §3.4). ``allowed`` means "void it"."""
+    rule, cites = "plates.temporary_void@2022-05-01", ("R164 Art. 48",)
+    ends = valid_until + dt.timedelta(days=1)
+    if plates_received_on is not None:
+        ends = min(ends, plates_received_on + dt.timedelta(days=TEMPORARY_PLATE_GRACE_DAYS))
+    facts: dict[str, object] = {"void_from": ends.isoformat()}
+    return Decision(today >= ends, rule, cites, facts=facts)

@@ -1,8 +1,14 @@
 from django_tasks import task
 
+from jiaoguan.audit.services import Actor
 from jiaoguan.cases.constants import State
 from jiaoguan.cases.models import Application
-from jiaoguan.cases.services import application_check, application_dispatch, application_track
+from jiaoguan.cases.services import (
+    application_check,
+    application_dispatch,
+    application_track,
+    temporary_plates_void_due,
+)
 from jiaoguan.kernel.errors import PartnerUnavailable
 
 
@@ -37,3 +43,9 @@ def track_shipments(limit: int = 500) -> int:
         except PartnerUnavailable:
             break  # the post is down: the next run continues
     return done
+
+
+@task()
+def void_temporary_plates() -> int:
+    """Void temporary plates past their time (daily is enough; the demo runs it hourly)."""
+    return temporary_plates_void_due(actor=Actor.system("engine"))
