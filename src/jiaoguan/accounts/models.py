@@ -34,7 +34,10 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        permissions = [("manage_api_clients", "Register and revoke partner API clients")]
+        permissions = [
+            ("manage_api_clients", "Register and revoke partner API clients"),
+            ("operate_kiosk", "Serve citizens as a self-service kiosk (a device account)"),
+        ]
 
     @property
     def phone(self) -> str:

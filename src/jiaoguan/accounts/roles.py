@@ -74,6 +74,13 @@ ROLES: tuple[Role, ...] = (
     ),
     Role("outlet_insurer", "保险公司代办", "Outlet agent (insurer)", AccountKind.STAFF, _OUTLET),
     Role("outlet_post", "邮政网点代办", "Outlet agent (post office)", AccountKind.STAFF, _OUTLET),
+    Role(
+        "kiosk_device",
+        "自助服务终端",
+        "Self-service kiosk (device)",
+        AccountKind.STAFF,
+        ("accounts.operate_kiosk",),
+    ),
     Role("inspection_station", "机动车检验机构", "Inspection station", AccountKind.STAFF),
     Role("exam_site", "考场", "Exam site", AccountKind.STAFF),
     Role(

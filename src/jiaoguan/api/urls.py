@@ -11,6 +11,7 @@ from jiaoguan.accounts.principal import SCOPE_DESCRIPTIONS
 from jiaoguan.api import problems
 from jiaoguan.api.identifiers import router as identifiers_router
 from jiaoguan.cases.api import router as cases_router
+from jiaoguan.cases.api_outlet import router as outlet_router
 from jiaoguan.documents.api import router as documents_router
 from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
@@ -50,6 +51,7 @@ api.add_router("/", identifiers_router)
 api.add_router("/", accounts_router)
 api.add_router("/", registry_router)
 api.add_router("/", cases_router)
+api.add_router("/", outlet_router)
 api.add_router("/", notices_router)
 api.add_router("/", documents_router)
 api.add_router("/", payments_router)

@@ -27,12 +27,14 @@ class AuditOutsideTransaction(RuntimeError):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who acts: a user, or the system itself (tasks, seeding)."""
+    """Who acts: a user, or the system itself (tasks, seeding); ``on_behalf_of_ref`` names the
+    person a kiosk or an outlet agent acts for (written to every row this actor records)."""
 
     ref: str
     label: str
     role: str = ""
     outlet_ref: str = ""
+    on_behalf_of_ref: str = ""
 
     @classmethod
     def system(cls, label: str = "system") -> Actor:
@@ -194,7 +196,7 @@ def audit_record(
         actor_ref=actor.ref,
         actor_label=actor.label[:150],
         actor_role=actor.role,
-        on_behalf_of_ref=on_behalf_of_ref,
+        on_behalf_of_ref=on_behalf_of_ref or actor.on_behalf_of_ref,
         outlet_ref=actor.outlet_ref,
         action=action,
         object_type=object_type,

@@ -139,6 +139,16 @@ def _is_applicant(principal: Principal | None, app: Application) -> bool:
     return principal is None or getattr(principal, "person_id", None) == app.applicant_id
 
 
+def _is_outlet_agent(principal: Principal | None, app: Application) -> bool:
+    """An agent of the outlet an application was made at acts there for the applicant."""
+    return (
+        principal is not None
+        and app.outlet_id is not None
+        and app.outlet_id == getattr(principal, "organisation_id", None)
+        and principal.has_perm("cases.handle_outlet_application")
+    )
+
+
 @transaction.atomic
 def application_transition(
     *,
@@ -164,6 +174,7 @@ def application_transition(
     if (
         transition.by == "applicant"
         and not _is_applicant(principal, app)
+        and not _is_outlet_agent(principal, app)
         and not (principal is not None and principal.has_perm("cases.handle_application"))
     ):
         raise Forbidden("not_permitted", _("You may not do this"))

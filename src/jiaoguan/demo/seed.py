@@ -310,6 +310,7 @@ STAFF_PLAN: tuple[tuple[str, int, str | None], ...] = (
     ("exam_site", 2, OrganisationKind.EXAM_SITE),
     ("accident_assistant", 2, None),
     ("insurer_adjuster", 2, OrganisationKind.INSURER),
+    ("kiosk_device", 1, None),  # a self-service kiosk in the city's hall (a device account)
 )
 
 

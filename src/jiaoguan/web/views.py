@@ -19,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "web/landing.html")
     if getattr(user, "kind", "") == "citizen":
         return redirect("web:portal")
+    if user.has_perm("accounts.operate_kiosk"):
+        return redirect("cases:kiosk")
     return redirect("web:console")
 
 
