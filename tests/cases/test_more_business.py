@@ -281,7 +281,81 @@ def _check_temporary(app: Application) -> None:
     assert until <= dt.date.fromisoformat(app.checks["compulsory_insurance"]["valid_until"])
 
 
+# --- the first eight types, in the same table ------------------------------------------------
+
+
+def _person_only() -> tuple[Person, str, dict[str, Any]]:
+    return _person(), "", {"phone": "13912345678", "address": "南京市玄武区中山路1号"}
+
+
+def _check_contact(app: Application) -> None:
+    person = Person.objects.get(pk=app.applicant_id)
+    assert (person.phone, person.address) == ("13912345678", "南京市玄武区中山路1号")
+
+
+def _downgrade_setup() -> tuple[Person, str, dict[str, Any]]:
+    person = _person()
+    _licence(person, ["B2"])
+    return person, "", {"keep_classes": ["C1"]}
+
+
+def _renewal_setup() -> tuple[Person, str, dict[str, Any]]:
+    person = _person(fit=True)
+    _licence(person, ["C1"], valid_until=TODAY + dt.timedelta(days=30), term="6y")
+    return person, "", {}
+
+
+def _check_renewal(app: Application) -> None:
+    licence = DrivingLicence.objects.get(public_id=app.subject_ref)
+    assert licence.term == "10y" and licence.valid_from == TODAY + dt.timedelta(days=30)
+    _check_new_licence(app)
+
+
+def _vehicle_setup(label: bool = False) -> Callable[[], tuple[Person, str, dict[str, Any]]]:
+    def setup() -> tuple[Person, str, dict[str, Any]]:
+        from jiaoguan.documents.services import document_issue
+
+        person = _person()
+        vehicle = _vehicle(person)
+        if label:
+            document_issue(
+                actor=ENGINE,
+                kind="inspection_label",
+                subject_type="vehicle",
+                subject_ref=str(vehicle.public_id),
+                holder_person_ref=str(person.public_id),
+                fields={"plate": vehicle.plate.number, "valid_until": "2027-05"},
+            )
+        return person, str(vehicle.public_id), {}
+
+    return setup
+
+
+def _check_doc(kind: str, version: int = 1) -> Callable[[Application], None]:
+    def check(app: Application) -> None:
+        assert _valid(kind, app.subject_ref).version == version
+
+    return check
+
+
+def _check_plates(app: Application) -> None:
+    vehicle = Vehicle.objects.select_related("plate").get(public_id=app.subject_ref)
+    assert vehicle.plate is not None and vehicle.plate.issue_count == 2  # same number, new plates
+
+
+FIRST_EIGHT = [
+    Case("contact_change", _person_only, _check_contact),
+    Case("licence_downgrade", _downgrade_setup, _check_new_licence),
+    Case("licence_renewal", _renewal_setup, _check_renewal),
+    Case("licence_replacement", _licence_case(["C1"]), _check_new_licence),
+    Case("permit_replacement", _vehicle_setup(), _check_doc("driving_permit")),
+    Case("label_replacement", _vehicle_setup(label=True), _check_doc("inspection_label", 2)),
+    Case("plate_replacement", _vehicle_setup(), _check_plates),
+]
+# certificate_replacement needs the VIN rubbing image: tests/cases/test_uploads.py runs it.
+
 CASES = [
+    *FIRST_EIGHT,
     Case("licence_damaged", _licence_case(["C1"]), _check_new_licence),
     Case("licence_detail_change", _detail_setup, _check_detail),
     Case("age_downgrade", _licence_case(["A1"], born=_years_ago(64)), _check_age),
@@ -306,11 +380,16 @@ def test_end_to_end(case: Case, channel: str) -> None:
     if case.reviewed:
         assert app.state == "under_review", app.refusal
         app = review(app)
+    if app.state == "ready":  # plates are picked up at the window
+        clerk = make_staff("counter_clerk", "3201")
+        app = services.application_transition(
+            actor=Actor.of(clerk), principal=clerk, application=app, command="hand_over"
+        )
     assert app.state == "completed", app.refusal
     assert app.channel == channel
     case.check(app)
     commands = list(app.events.values_list("command", flat=True))
-    assert commands[:2] == ["submit", "start_checks"] and commands[-1] == "complete"
+    assert commands[:2] == ["submit", "start_checks"] and commands[-1] in ("complete", "hand_over")
     assert audit_verify().ok
 
 
