@@ -21,7 +21,7 @@ from jiaoguan.api.auth import principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
 from jiaoguan.audit.services import Actor
 from jiaoguan.cases import selectors, services, window
-from jiaoguan.cases.constants import Channel
+from jiaoguan.cases.constants import Channel, State
 from jiaoguan.cases.kiosk import id_card_read, outlet_actor, outlet_of, outlet_offered
 from jiaoguan.cases.models import Application
 from jiaoguan.cases.schemas import ApplicationOut, SubmitIn
@@ -210,11 +210,14 @@ def outlet_payment_start(
 @router.post(
     "/outlet/applications/{application_id}/payment/check",
     response=ApplicationOut,
-    summary="Ask the payment provider whether the citizen has paid",
+    summary="Ask the payment provider whether the citizen has paid (the application as it "
+    "now stands)",
 )
 def outlet_payment_check(request: HttpRequest, application_id: str) -> ApplicationOut:
     agent, app = _own(request, application_id)
-    actor = outlet_actor(agent, app.applicant)
-    payment_poll(actor=actor, order=services.application_fee_order(actor=actor, application=app))
-    app.refresh_from_db()
+    if app.state == State.AWAITING_PAYMENT:
+        actor = outlet_actor(agent, app.applicant)
+        order = services.application_fee_order(actor=actor, application=app)
+        payment_poll(actor=actor, order=order)
+        app.refresh_from_db()
     return ApplicationOut.build(app)

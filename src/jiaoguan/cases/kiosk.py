@@ -362,7 +362,7 @@ def _act(
         order = services.application_fee_order(actor=actor, application=app)
         code_url = payment_start(actor=actor, order=order, provider=action.removeprefix("pay_"))
         _remember(request, session_key, app, code_url)
-    elif action == "check_payment":
+    elif action == "check_payment" and app.state == State.AWAITING_PAYMENT:
         payment_poll(
             actor=actor, order=services.application_fee_order(actor=actor, application=app)
         )
@@ -377,7 +377,7 @@ def _act(
                 ).order_no,
             },
         )
-    else:
+    elif action != "check_payment":  # checking a fee already paid only shows the result
         raise DomainError("unknown_action", _("Unknown action"), field="action")
     app.refresh_from_db()
     return app
