@@ -15,6 +15,7 @@ from jiaoguan.cases.api_outlet import router as outlet_router
 from jiaoguan.documents.api import router as documents_router
 from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
+from jiaoguan.platforms.api import router as platforms_router
 from jiaoguan.registry.api import router as registry_router
 
 _scopes = "\n".join(f"- `{k}`: {v}" for k, v in SCOPE_DESCRIPTIONS.items())
@@ -55,3 +56,4 @@ api.add_router("/", outlet_router)
 api.add_router("/", notices_router)
 api.add_router("/", documents_router)
 api.add_router("/", payments_router)
+api.add_router("/", platforms_router)

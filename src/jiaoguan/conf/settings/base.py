@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "jiaoguan.payments",
     "jiaoguan.cases",
     "jiaoguan.notices",
+    "jiaoguan.platforms",
 ]
 
 MIDDLEWARE = [
