@@ -382,38 +382,7 @@ def details_changed(*, recorded_name: str, new_name: str) -> Decision:
     return Decision(True, rule, cites)
 
 
-# Inspection exemption (DOMAIN.md §4.2, [secondary]): the label-only years within the first
-# ten, the seat limit, and whether motorcycles are included, by date of force.
-EXEMPTION_VERSIONS: tuple[tuple[dt.date, dict[str, object]], ...] = (
-    (
-        dt.date(2014, 9, 1),
-        {"max_seats": 6, "label_only_years": (2, 4), "motorcycles": False},
-    ),
-    (
-        dt.date(2020, 11, 20),
-        {"max_seats": 9, "label_only_years": (2, 4), "motorcycles": False},
-    ),
-    (
-        dt.date(2022, 10, 1),
-        {"max_seats": 9, "label_only_years": (2, 4, 8), "motorcycles": True},
-    ),
-)
 EXEMPTION_CITES = ("R164 Art. 55", "R164 Art. 54", "DOMAIN.md §4.2")
-LABEL_WINDOW_MONTHS = 3
-SMALL_PASSENGER = frozenset({"small_passenger", "mini_passenger"})
-MOTORCYCLES = frozenset({"motorcycle", "light_motorcycle"})
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    month = day.month - months
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def exemption_label(
@@ -427,68 +396,65 @@ def exemption_label(
     today: dt.date,
 ) -> Decision:
     """Whether the owner may apply for the label without an on-site inspection (R164 Art. 55;
-    DOMAIN.md §4.2 and §4.3), under the version of the exemption in force on ``today``:
-    non-commercial small or mini passenger vehicles (not vans, seats within the limit), and
-    from 2022-10-01 motorcycles, at the label-only years of their first ten. The application
-    is made within 3 months before the inspection period ends (Art. 54). ``facts["next_until"]``
-    is the end of the period the new label covers (2 years on in every label-only year).
+    DOMAIN.md §4.2 and §4.3): the inspection schedule (``jiaoguan.inspection.rules``, every
+    reform by date) must say the current period ends with the label alone, and the application
+    is made within 3 months before that end (Art. 54). ``facts["next_until"]`` is the end of the
+    period the new label covers.
 
     Not decided here, because the registry does not hold them yet: the exclusions for
     casualty accidents and illegal modification, and open violations and accidents."""
-    in_force = [(d, v) for d, v in EXEMPTION_VERSIONS if d <= today]
+    from jiaoguan.inspection import rules as inspection
+
     facts: dict[str, object] = {"today": today.isoformat()}
-    if not in_force:
+    vehicle = inspection.Vehicle(
+        vehicle_class=vehicle_class,
+        use=use,
+        seats=seats,
+        registration_date=registration_date,
+        van=van,
+    )
+    if inspection_valid_until is None:
         return Decision(
             False,
             "inspection.exemption@none",
             EXEMPTION_CITES,
-            "not_exempt",
-            gettext_noop("This vehicle must be inspected at a station"),
-            facts,
-        )
-    since, version = in_force[-1]
-    rule = f"inspection.exemption@{since.isoformat()}"
-
-    def no(code: str, message: str) -> Decision:
-        return Decision(False, rule, EXEMPTION_CITES, code, message, facts)
-
-    kind_ok = (vehicle_class in SMALL_PASSENGER and seats <= int(str(version["max_seats"]))) or (
-        bool(version["motorcycles"]) and vehicle_class in MOTORCYCLES
-    )
-    if use != "non_commercial" or van or not kind_ok:
-        return no("not_exempt", gettext_noop("This vehicle must be inspected at a station"))
-    if inspection_valid_until is None:
-        return no(
             "inspection_unknown",
             gettext_noop("The registry holds no inspection period for this vehicle"),
+            facts,
         )
-    year = inspection_valid_until.year - registration_date.year
-    if (inspection_valid_until.month, inspection_valid_until.day) < (
-        registration_date.month,
-        registration_date.day,
-    ):
-        year -= 1
-    facts.update(year=year, valid_until=inspection_valid_until.isoformat())
-    label_only = tuple(version["label_only_years"])  # type: ignore[call-overload]
-    if year not in label_only:
+    s = inspection.schedule(vehicle, on=today, valid_until=inspection_valid_until)
+    rule, cites = s.rule, EXEMPTION_CITES + s.citations[:1]
+    facts.update(
+        valid_until=s.due.isoformat(),
+        year=s.age_years,
+        window_opens=s.window_opens.isoformat(),
+        excluded=s.excluded,
+    )
+
+    def no(code: str, message: str) -> Decision:
+        return Decision(False, rule, cites, code, message, facts)
+
+    if s.excluded:
+        return no("not_exempt", gettext_noop("This vehicle must be inspected at a station"))
+    if not s.label_only:
         return no(
             "inspection_due_on_site",
             gettext_noop("This period ends with an on-site inspection, not a label only"),
         )
-    opens = _months_before(inspection_valid_until, LABEL_WINDOW_MONTHS)
-    facts["window_opens"] = opens.isoformat()
-    if today < opens:
+    if today < s.window_opens:
         return no(
             "label_too_early",
             gettext_noop("The label can be applied for within 3 months before the period ends"),
         )
-    if today > inspection_valid_until:
+    if s.overdue:
         return no(
             "inspection_overdue",
             gettext_noop("The inspection period has ended: the vehicle must be inspected"),
         )
-    facts["next_until"] = _add_years(inspection_valid_until, 2).isoformat()
-    return Decision(True, rule, EXEMPTION_CITES, facts=facts)
+    reform = inspection.reform_on(today)
+    months = inspection.interval_months(vehicle, s.age_years, reform)
+    facts["next_until"] = inspection.add_months(s.due, months).isoformat()
+    return Decision(True, rule, cites, facts=facts)
 
 
 TEMPORARY_PLATE_DAYS_REPLACEMENT = 15

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
+from jiaoguan.inspection.selectors import vehicle_schedule
 from jiaoguan.accounts.roles import ROLE_BY_CODE
 from jiaoguan.audit.services import Actor
 from jiaoguan.kernel import regions
@@ -29,6 +30,8 @@ def portal(request: HttpRequest) -> HttpResponse:
     user = request.user
     licence = selectors.licences_for(user).first()  # type: ignore[arg-type]
     vehicles = list(selectors.vehicles_for(user).order_by("registration_date"))  # type: ignore[arg-type]
+    for v in vehicles:  # the owner sees when each is due and whether the label alone will do
+        v.inspection = vehicle_schedule(v)  # type: ignore[attr-defined]
     notices = []
     if getattr(user, "person", None) is not None:
         lang = get_language() or "zh-hans"

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "jiaoguan.cases",
     "jiaoguan.notices",
     "jiaoguan.platforms",
+    "jiaoguan.inspection",
 ]
 
 MIDDLEWARE = [
@@ -137,6 +138,10 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Uploaded images (cases.Attachment) are kept here and served only through the scoped API,
+# never from MEDIA_URL.
+MEDIA_ROOT = DATA_DIR / "media"
+UPLOAD_MAX_BYTES = int(env.get("JIAOGUAN_UPLOAD_MAX_BYTES") or "5242880")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
