@@ -245,3 +245,16 @@ def test_desk_types_the_code(holder: Any) -> None:
     assert resp.status_code == 302 and resp["Location"] == f"/share/{created['code']}/"
     bad = Client().get("/share/", {"code": "abc"})
     assert bad.status_code == 200 and 'id="id_code-error"' in bad.content.decode()
+
+
+def test_pages_in_chinese_first_and_english(holder: Any) -> None:
+    created = create(holder, ["classes", "valid"])
+    zh = Client().get(f"/share/{created['code']}/").content.decode()
+    assert "准驾车型" in zh and "驾驶证有效且未被暂扣" in zh and ">是<" in zh
+    en = Client(HTTP_ACCEPT_LANGUAGE="en").get(f"/share/{created['code']}/").content.decode()
+    assert "Licence classes" in en and "Licence valid and not suspended" in en and ">Yes<" in en
+    web = client_for(holder)
+    for path in ("/portal/shares/", "/portal/authorisations/", "/portal/access/"):
+        assert web.get(path).status_code == 200
+        assert web.get(path, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
+    assert "我的授权" in web.get("/portal/authorisations/").content.decode()

@@ -58,7 +58,7 @@ def _failures_key(client: str) -> str:
     return f"platforms:share-failures:{crypto.sm3_hex(client)[:32]}"
 
 
-def _throttled(client: str) -> RateLimited:
+def _throttled() -> RateLimited:
     minutes = int(rules.LOOKUP_WINDOW.total_seconds() // 60)
     return RateLimited(
         "too_many_attempts",
@@ -83,7 +83,7 @@ def share_open(code: str, *, client: str) -> ShareView:
     ``rules.LOOKUP_WINDOW``, then 429 for every lookup), a revoked or expired code answers
     410, and every successful view is written to the holder's access log."""
     if int(cache.get(_failures_key(client)) or 0) >= rules.LOOKUP_MAX_FAILURES:
-        raise _throttled(client)
+        raise _throttled()
     normalised = rules.normalise_code(code)
     share = (
         LicenceShare.objects.select_related("person")
