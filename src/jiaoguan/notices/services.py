@@ -44,6 +44,31 @@ def notice_send(
     return notice
 
 
+def notices_send_many(items: list[tuple[Person, str, dict[str, str], str, str]]) -> int:
+    """Record many notices at once (person, template, params, object type, object ref), their
+    SMS queued for ``notices_deliver_queued`` (the periodic sender), not one job each: for
+    scheduled mass reminders. Runs in the caller's transaction; returns how many."""
+    now = clock.now()
+    rows = []
+    for person, template, params, object_type, object_ref in items:
+        if template not in TEMPLATES:
+            raise DomainError("unknown_template", f"no notice template {template!r}")
+        render(template, "zh", params)
+        rows.append(
+            Notice(
+                person=person,
+                template=template,
+                params=params,
+                object_type=object_type,
+                object_ref=object_ref,
+                created_at=now,
+                sms_status="queued" if person.phone_enc else "none",
+            )
+        )
+    Notice.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
 def notice_deliver_sms(*, notice_id: str) -> Notice:
     """Send one queued notice by SMS through the SMS port (the worker's job)."""
     from jiaoguan.accounts.ports import get_port

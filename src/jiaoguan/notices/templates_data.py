@@ -32,6 +32,27 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "您的业务（{case}，{business}）已办结。",
         "en": "Your application {case} ({business}) is complete.",
     },
+    "inspection.label_due": {
+        "zh": "您的机动车{plate}检验有效期至{due}，属免检车辆，可在网上申领检验标志。",
+        "en": "Vehicle {plate}: inspection valid until {due}. It is exempt: "
+        "apply online for the label.",
+    },
+    "inspection.station_due": {
+        "zh": "您的机动车{plate}检验有效期至{due}，请预约到检验机构上线检验。",
+        "en": "Vehicle {plate}: inspection valid until {due}. "
+        "Please book an inspection at a station.",
+    },
+    "inspection.overdue": {
+        "zh": "您的机动车{plate}检验已于{due}逾期，请尽快检验；逾期未检验不得上道路行驶。",
+        "en": "Vehicle {plate}: inspection overdue since {due}. "
+        "Do not drive it until it is inspected.",
+    },
+    "inspection.scrap_warning": {
+        "zh": "您的机动车{plate}自{due}起已连续两个检验周期未取得检验合格标志，"
+        "连续三个周期未取得将被强制报废。",
+        "en": "Vehicle {plate} has had no inspection label for two cycles since {due}; "
+        "a third means compulsory scrapping.",
+    },
 }
 
 

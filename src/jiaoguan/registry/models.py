@@ -137,7 +137,7 @@ class Vehicle(ScopedRegion):
     van = models.BooleanField(default=False)
     # The end of the inspection period the current label covers (R164 Arts. 54–55); null when
     # the registry does not know it (the inspection business records it).
-    inspection_valid_until = models.DateField(null=True, blank=True)
+    inspection_valid_until = models.DateField(null=True, blank=True, db_index=True)
     plate = models.OneToOneField(
         Plate, null=True, blank=True, on_delete=models.PROTECT, related_name="vehicle"
     )
