@@ -215,3 +215,21 @@ def test_share_code_is_a_consent_withdrawn_from_my_authorisations() -> None:
     assert stranger.post(f"/api/v1/me/consents/{consent.consent_ref}/withdraw").status_code == 404
     assert consent_chain_verify(person).ok
     assert crypto.sm3_hex(code) not in share.code_index
+
+
+def test_command_verifies_every_chain(history: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    other = make_person()
+    give(other)
+    out = StringIO()
+    call_command("consents", "verify", stdout=out)
+    assert "2 people, 6 revisions verified" in out.getvalue()
+    sql("DELETE FROM platforms_consentrecord WHERE person_id = %s", [other.pk])
+    sql("DELETE FROM platforms_consenthead WHERE person_id = %s", [other.pk])
+    err = StringIO()
+    with pytest.raises(CommandError, match="BROKEN for 1 of 2 people"):
+        call_command("consents", "verify", stdout=StringIO(), stderr=err)
+    assert str(other.public_id) in err.getvalue() and "missing (deleted)" in err.getvalue()
