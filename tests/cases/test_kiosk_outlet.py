@@ -187,6 +187,22 @@ def test_outlet_pages_read_the_card_start_submit_and_list_only_their_own(
     assert person.id_number_masked not in c.get("/outlet/").content.decode().split("<h2>")[0]
 
 
+def test_an_outlet_agent_types_what_the_citizen_changes(sandbox_server: Any) -> None:
+    office = outlet()
+    agent = agent_of(office)
+    person = make_person()
+    c = signed_in(agent)
+    place_card(sandbox_server, kiosk.window.window_of(agent), person)
+    c.post("/outlet/", {"action": "read_card"})
+    where = c.post("/outlet/", {"action": "start", "business_type": "contact_change"})["Location"]
+    page = c.get(where).content.decode()
+    assert 'name="phone"' in page and "联系电话" in page  # labelled, in the reader's language
+    c.post(where, {"action": "submit", "phone": "13700000009", "address": person.address})
+    person.refresh_from_db()
+    assert person.phone == "13700000009"
+    assert Application.objects.get().state == "completed"
+
+
 # --- outlets: API ---------------------------------------------------------------------------
 
 
@@ -311,7 +327,7 @@ def test_kiosk_reads_the_card_starts_business_by_touch_and_forgets_on_finish(
     assert resp["Location"] == f"/kiosk/applications/{app.public_id}/"
     assert app.channel == "kiosk" and app.region_code == "320100"
     page = c.get(resp["Location"]).content.decode()
-    assert vehicle.vin in page and 'name="delivery"' in page
+    assert vehicle.vin in page and "车辆识别代号" in page and 'name="delivery"' in page
     assert 'name="delivery_address"' not in page  # no typing on the kiosk
     c.post(resp["Location"], {"action": "submit", "delivery": "electronic"})
     app.refresh_from_db()
@@ -430,3 +446,27 @@ def test_kiosk_payment_result_and_print_only_the_holders_own_document(
     assert c.get(f"/kiosk/documents/{foreign.public_id}.pdf").status_code == 404
     c.post("/kiosk/", {"action": "finish"})
     assert c.get(f"/kiosk/documents/{document.public_id}.pdf").status_code == 404
+
+
+def test_a_refused_form_is_shown_beside_the_form(device: User, sandbox_server: Any) -> None:
+    person = make_person(address="")
+    vehicle = make_vehicle(person)
+    c = signed_in(device)
+    place_card(sandbox_server, kiosk.kiosk_id(device), person)
+    c.post("/kiosk/", {"action": "read_card"})
+    where = c.post(
+        "/kiosk/",
+        {
+            "action": "start",
+            "business_type": "permit_replacement",
+            "subject_id": str(vehicle.public_id),
+        },
+    )["Location"]
+    resp = c.post(where, {"action": "submit", "delivery": "post"})  # no address on record
+    assert resp.status_code == 422
+    html = resp.content.decode()
+    form = html.split('data-testid="form-error">')[1]
+    with translation.override(resp.headers.get("Content-Language", "zh-hans")):
+        assert form.startswith(translation.gettext("Give a postal address"))
+    assert 'data-testid="error"' not in html
+    assert Application.objects.get().state == "draft"

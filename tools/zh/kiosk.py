@@ -28,6 +28,15 @@ ZH: dict[str, str] = {
         "未查到该身份证的登记信息，请到服务窗口办理"
     ),
     "Unknown action": "未知操作",
+    # the prefilled form's fields
+    "Name": "姓名",
+    "ID number": "身份证明号码",
+    "Phone": "联系电话",
+    "Address": "住所地址",
+    "Plate number": "号牌号码",
+    "Term": "有效期限",
+    "Inspection valid until": "检验有效期至",
+    "Postal address": "邮寄地址",
     # outlet
     "Outlet desk": "网点代办",
     "Applicant": "申请人",

@@ -46,9 +46,8 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 
 from jiaoguan.accounts.constants import AccountKind
@@ -81,17 +80,18 @@ NEEDS_TYPING = frozenset(
 )
 
 FORM_LABELS = {
-    "name": _lazy("Name"),
-    "id_number_masked": _lazy("ID number"),
-    "phone": _lazy("Phone"),
-    "address": _lazy("Address"),
-    "plate": _lazy("Plate number"),
-    "vin": _lazy("VIN"),
-    "classes": _lazy("Licence classes"),
-    "term": _lazy("Term"),
-    "valid_until": _lazy("Valid until"),
-    "keep_classes": _lazy("Classes to keep"),
-    "delivery_address": _lazy("Postal address"),
+    "name": gettext_lazy("Name"),
+    "id_number_masked": gettext_lazy("ID number"),
+    "phone": gettext_lazy("Phone"),
+    "address": gettext_lazy("Address"),
+    "plate": gettext_lazy("Plate number"),
+    "vin": gettext_lazy("VIN"),
+    "classes": gettext_lazy("Licence classes"),
+    "term": gettext_lazy("Term"),
+    "valid_until": gettext_lazy("Valid until"),
+    "inspection_valid_until": gettext_lazy("Inspection valid until"),
+    "keep_classes": gettext_lazy("Classes to keep"),
+    "delivery_address": gettext_lazy("Postal address"),
 }
 #: Refusals of starting business, shown beside the business chosen.
 _START_FIELDS = {"business_type", "outlet", "channel", "subject"}
@@ -295,7 +295,9 @@ def _qr_svg(text: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _application_view(app: Application, *, code_url: str) -> dict[str, Any]:
+def _application_view(app: Application, *, code_url: str, public: bool) -> dict[str, Any]:
+    """What an application page shows; on a ``public`` screen (a kiosk in a hall) never the
+    phone number."""
     english = _english()
     return {
         "app": app,
@@ -303,8 +305,14 @@ def _application_view(app: Application, *, code_url: str) -> dict[str, Any]:
         "form_rows": [
             (FORM_LABELS.get(k, k), " ".join(v) if isinstance(v, list) else v)
             for k, v in app.form.items()
+            if k != "phone" or not public
         ],
-        "editable": _editable(app) if app.state in (State.DRAFT, State.RETURNED) else {},
+        "editable": [
+            {"name": k, "label": FORM_LABELS.get(k, k), "value": v}
+            for k, v in (
+                _editable(app) if app.state in (State.DRAFT, State.RETURNED) else {}
+            ).items()
+        ],
         "fee": services.fee_total_fen(app) / 100,
         "code_url": code_url if app.state == State.AWAITING_PAYMENT else "",
         "qr": _qr_svg(code_url) if code_url and app.state == State.AWAITING_PAYMENT else "",
@@ -514,7 +522,7 @@ def kiosk_application(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "cases/kiosk_application.html",
         {
-            **_application_view(app, code_url=code_url),
+            **_application_view(app, code_url=code_url, public=True),
             "kiosk": kiosk_id(device),
             "holder": holder,
             **shown,
@@ -659,7 +667,7 @@ def outlet_application(request: HttpRequest, public_id: str) -> HttpResponse:
         request,
         "cases/outlet_application.html",
         {
-            **_application_view(app, code_url=code_url),
+            **_application_view(app, code_url=code_url, public=False),
             "org": org,
             **shown,
             "events": _events(app),
