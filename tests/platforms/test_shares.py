@@ -258,3 +258,27 @@ def test_pages_in_chinese_first_and_english(holder: Any) -> None:
         assert web.get(path).status_code == 200
         assert web.get(path, HTTP_ACCEPT_LANGUAGE="en").status_code == 200
     assert "我的授权" in web.get("/portal/authorisations/").content.decode()
+
+
+def test_creation_views_and_revocation_are_audited(holder: Any) -> None:
+    from jiaoguan.audit.models import AuditEvent
+    from jiaoguan.audit.selectors import audit_verify
+
+    created = create(holder, ["classes"])
+    Client().get(f"/api/v1/shares/{created['code']}")
+    client_for(holder).post(f"/api/v1/me/shares/{created['id']}/revoke")
+    rows = AuditEvent.objects.filter(subject_person_ref=str(holder.person.public_id))
+    actions = list(rows.order_by("id").values_list("action", flat=True))
+    tail = actions[actions.index("platforms.consent_give") :]
+    assert tail == [
+        "platforms.consent_give",
+        "platforms.share_create",
+        "platforms.share_view",
+        "platforms.consent_withdraw",
+        "platforms.share_revoke",
+    ]
+    by_action = {e.action: e for e in rows}
+    assert by_action["platforms.share_create"].actor_ref == str(holder.public_id)
+    assert by_action["platforms.share_view"].actor_role == "share_code_viewer"
+    assert raw_code(created["code"]) not in str(list(rows.values()))
+    assert audit_verify().ok
