@@ -123,6 +123,8 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         track_shipments,
         void_temporary_plates,
     )
+    from jiaoguan.inspection.tasks import send_inspection_reminders
+    from jiaoguan.kernel.tasks import requeue_stale_tasks
     from jiaoguan.notices.tasks import deliver_queued_notices
     from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
 
@@ -134,9 +136,11 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         track_shipments.enqueue()
         deliver_queued_notices.enqueue()
         poll_pending_payments.enqueue()
+        requeue_stale_tasks.enqueue()
         if ticks == 1:
             reconcile_yesterday.enqueue()
             void_temporary_plates.enqueue()
+            send_inspection_reminders.enqueue()
         if ticks * 60 >= every:
             ticks = 0
             anchor_audit_chains.enqueue()
