@@ -321,6 +321,18 @@ def test_many_or_long_items_still_fit_the_receipt(notify: str, sandbox_server: A
     [receipt] = receipts(order)
     assert len(receipt.token) <= MAX_TOKEN_LENGTH
     assert receipt.fields["item_1"] == "4项 ¥40.00" and receipt.fields["total"] == "¥40.00"
+    # the worst case still fits: the longest subject, long names, the one-line fallback
+    order = services.fee_order_create(
+        actor=Actor.system("tests"),
+        payer_person_ref=str(make_person(name="阿卜杜热合曼·买买提依明·艾合买提江").public_id),
+        purpose_ref="x",
+        subject="机" * 127,
+        items=long_names * 5,
+    )
+    services.payment_start(actor=Actor.system("tests"), order=order, provider="wechat")
+    pay(sandbox_server, order, "wechat")
+    [receipt] = receipts(order)
+    assert receipt.fields["purpose"] == "机" * 40 and receipt.fields["item_1"] == "20项 ¥200.00"
 
 
 def test_refund_voids_the_receipt(notify: str, sandbox_server: Any) -> None:

@@ -143,9 +143,9 @@ def receipt_fields(order: FeeOrder, *, itemised: bool = True) -> dict[str, str]:
     payer = _payer_name(order)
     if payer:
         fields["payer"] = payer
-    fields["purpose"] = described.title[:60]
+    fields["purpose"] = described.title[:40]
     if described.reference:
-        fields["case_number"] = described.reference[:60]
+        fields["case_number"] = described.reference[:40]
     lines = (
         _item_lines(order.items)
         if itemised
