@@ -11,7 +11,9 @@ import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from jiaoguan.audit.models import AuditEvent
 from jiaoguan.audit.services import Actor
+from jiaoguan.cases import kiosk
 from jiaoguan.cases.kiosk import kiosk_id
 from jiaoguan.cases.models import Application
 from jiaoguan.cases.services import catalogue_sync
@@ -166,3 +168,20 @@ def test_post_office_agent_renews_a_licence_for_a_citizen(
     app.refresh_from_db()
     assert app.channel == "outlet" and app.outlet == office
     assert app.checks["medical_certificate"]["status"] == "ok"
+
+
+def test_the_kiosk_screen_forgets_the_citizen_by_itself_after_inactivity(
+    page: Any, live_server: Any, sandbox_server: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr(kiosk, "IDLE_SECONDS", 2)
+    person = make_person()
+    device = make_staff("kiosk_device", "3201")
+    password_step(page, live_server.url, device.username)
+    code_step(page, pyotp.TOTP(device.totp_secret).now())
+    place_card(sandbox_server, kiosk_id(device), person)
+    page.get_by_test_id("read-card").click()
+    expect(page.get_by_test_id("person")).to_contain_text(person.id_number_masked)
+    # nobody touches the screen: its own timer ends the session
+    expect(page.get_by_test_id("read-card")).to_be_visible(timeout=8_000)
+    expect(page.locator("body")).not_to_contain_text(person.id_number_masked)
+    assert AuditEvent.objects.get(action="kiosk.session_end").reason == "inactivity"
