@@ -17,7 +17,7 @@ from jiaoguan.kernel import clock
 from jiaoguan.registry.models import DrivingLicence, Person
 from sandbox import hospital
 from tests.accounts.test_accounts import sandbox_call
-from tests.conftest import make_licence, make_person, make_staff, make_vehicle
+from tests.conftest import make_citizen, make_licence, make_person, make_staff, make_vehicle
 
 pytestmark = pytest.mark.django_db
 ENGINE = Actor.system("tests")
@@ -64,9 +64,28 @@ def test_vehicle_business_only_for_own_vehicles() -> None:
 
 
 def test_certificate_replacement_is_reviewed_by_a_person() -> None:
+    from jiaoguan.cases.uploads import application_attach
+    from tests.cases.test_uploads import png
+
     person = make_person()
     vehicle = make_vehicle(person)
-    app = run(person, "certificate_replacement", str(vehicle.public_id))
+    app = services.application_start(
+        actor=ENGINE,
+        applicant=person,
+        business_type="certificate_replacement",
+        channel="online",
+        subject_ref=str(vehicle.public_id),
+    )
+    owner = make_citizen(person)  # attaches the VIN rubbing, then submits
+    application_attach(
+        actor=Actor.of(owner),
+        principal=owner,
+        application=app,
+        material="vin_rubbing",
+        content=png(),
+    )
+    app = services.application_submit(actor=ENGINE, principal=None, application=app)
+    app = services.application_payment_confirmed(application=app, reference="paid")
     assert app.state == "under_review" and not Document.objects.exists()
     reviewer = make_staff("reviewer", person.region_code[:4])
     app = services.application_review(

@@ -200,13 +200,23 @@ def test_case_numbers_are_sequential_per_office_and_day() -> None:
 
 
 def test_review_queue_in_submission_order_exceptions_need_a_reason() -> None:
+    from jiaoguan.cases.uploads import application_attach
     from jiaoguan.kernel.errors import DomainError as Refusal
+    from tests.cases.test_uploads import png
 
     first_person, second_person = make_person("320102"), make_person("320104")
     apps = []
     for person in (first_person, second_person):
         vehicle = make_vehicle(person)
         app = start(person, "certificate_replacement", subject_ref=str(vehicle.public_id))
+        owner = make_citizen(person)  # attaches the VIN rubbing the business asks for
+        application_attach(
+            actor=Actor.of(owner),
+            principal=owner,
+            application=app,
+            material="vin_rubbing",
+            content=png(),
+        )
         app = services.application_submit(actor=ENGINE, principal=None, application=app)
         apps.append(services.application_payment_confirmed(application=app, reference="p"))
     reviewer = make_staff("reviewer", "3201")

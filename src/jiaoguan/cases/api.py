@@ -2,15 +2,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from ninja import Router, Status
+from ninja import File, Form, Router, Status, UploadedFile
 
 from jiaoguan.api.auth import actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
-from jiaoguan.cases import pdf, selectors, services
-from jiaoguan.cases.schemas import ApplicationOut, CatalogueOut, CommandIn, StartIn, SubmitIn
+from jiaoguan.cases import pdf, selectors, services, uploads
+from jiaoguan.cases.schemas import (
+    ApplicationOut,
+    AttachmentOut,
+    CatalogueOut,
+    CommandIn,
+    StartIn,
+    SubmitIn,
+)
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError, NotFound
 
@@ -133,4 +140,49 @@ def application_form_pdf(request: HttpRequest, application_id: str) -> HttpRespo
     app = selectors.application_get(principal(request), application_id)
     response = HttpResponse(pdf.render(app), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{app.case_number}.pdf"'
+    return response
+
+
+@router.post(
+    "/applications/{application_id}/attachments",
+    response={201: AttachmentOut},
+    auth=session_auth,
+    summary="Attach an image for an upload material (JPEG or PNG; draft or returned only)",
+)
+def attachment_add(
+    request: HttpRequest,
+    application_id: str,
+    material: Form[str],
+    file: File[UploadedFile],
+) -> Status[AttachmentOut]:
+    who = principal(request)
+    app = selectors.application_get(who, application_id)
+    attachment = uploads.application_attach(
+        actor=actor(request),
+        principal=who,
+        application=app,
+        material=material[:48],
+        content=uploads.read_limited(file),
+    )
+    return Status(201, AttachmentOut.build(attachment))
+
+
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    auth=session_auth,
+    summary="An attached image, to the applicant and to staff who may see the application",
+)
+def attachment_image(request: HttpRequest, application_id: str, attachment_id: str) -> FileResponse:
+    attachment = uploads.attachment_get(
+        principal(request), actor(request), application_id, attachment_id
+    )
+    ext = attachment.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        filename=f"{attachment.material}-{attachment.sha256[:12]}.{ext}",
+    )
+    response["ETag"] = f'"{attachment.sha256}"'
+    response["Cache-Control"] = "private, max-age=600"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response

@@ -42,6 +42,13 @@ INSURANCE = {
     "source": MaterialSource.DATA_LINK,
     "link": "insurance",
 }
+VIN_RUBBING = {
+    "code": "vin_rubbing",
+    "name_zh": "车辆识别代号拓印膜",
+    "name_en": "VIN rubbing",
+    "source": MaterialSource.UPLOAD,
+    "link": "",
+}
 
 ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 
@@ -145,7 +152,7 @@ TYPES: list[dict[str, Any]] = [
         "subject_type": SubjectType.VEHICLE,
         "channels": [Channel.ONLINE, Channel.WINDOW],
         "outlet_kinds": [],
-        "materials": [IDENTITY],
+        "materials": [IDENTITY, VIN_RUBBING],
         "prefill": ["plate", "vin"],
         "fees": [_document_fee("registration_certificate")],
         "review_policy": ReviewPolicy.MANUAL,

@@ -175,3 +175,53 @@ class Shipment(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_no
+
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
+    return f"attachments/{instance.application.public_id}/{filename}"
+
+
+class Attachment(models.Model):
+    """An image attached to an application for one of its ``upload`` materials (measure 1:
+    the VIN rubbing is recorded free, as an image, not as paper handed over the counter).
+
+    Rows are never changed or deleted: a new upload for the same material supersedes the
+    older ones, which stay as history; only the newest counts (:meth:`current`).
+
+    The bytes live in Django's default storage (``STORAGES["default"]``, a folder under
+    ``MEDIA_ROOT`` unless configured otherwise), not in the database: images of up to a few
+    megabytes per application would make the database, its replicas and its backups grow by
+    terabytes in a province, while the row keeps what the record needs (material, type, size,
+    SHA-256 of the exact bytes, who and when). The storage is pluggable, so hosts that share no
+    disk use an object store; the files are never served from ``MEDIA_URL``, only through the
+    scoped API (``GET /api/v1/applications/{id}/attachments/{id}``). The bytes are written
+    before the row (a row never points to missing bytes); a rolled-back upload can leave an
+    unreferenced file behind, never a reference without its file."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="attachments"
+    )
+    material = models.CharField(max_length=48)  # a material code of the catalogue entry
+    content_type = models.CharField(max_length=32)  # from the file's magic bytes
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    file = models.FileField(upload_to=_attachment_path, max_length=200)
+    uploaded_by_ref = models.CharField(max_length=64)
+    uploaded_by_label = models.CharField(max_length=150)
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["application", "material", "id"], name="attachment_current_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} {self.sha256[:12]}"
+
+    @classmethod
+    def current(cls, application: Application, material: str) -> Attachment | None:
+        """The newest upload of ``material`` for ``application``: the one that counts."""
+        return (
+            cls.objects.filter(application=application, material=material).order_by("-id").first()
+        )

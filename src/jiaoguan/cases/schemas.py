@@ -6,7 +6,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from jiaoguan.cases.models import Application, CatalogueEntry
+from jiaoguan.cases.models import Application, Attachment, CatalogueEntry
 
 
 class MaterialOut(Schema):
@@ -60,6 +60,38 @@ class EventOut(Schema):
     at: dt.datetime
 
 
+class AttachmentOut(Schema):
+    id: uuid.UUID
+    material: str
+    content_type: str = Field(description="image/jpeg or image/png, from the file's magic bytes")
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    current: bool = Field(description="the newest upload of its material: the one that counts")
+    url: str
+
+    @staticmethod
+    def build(x: Attachment, *, current: bool = True) -> AttachmentOut:
+        return AttachmentOut(
+            id=x.public_id,
+            material=x.material,
+            content_type=x.content_type,
+            size=x.size,
+            sha256=x.sha256,
+            uploaded_at=x.uploaded_at,
+            current=current,
+            url=f"/api/v1/applications/{x.application.public_id}/attachments/{x.public_id}",
+        )
+
+    @staticmethod
+    def for_application(a: Application) -> list[AttachmentOut]:
+        rows = list(a.attachments.order_by("id"))
+        newest = {x.material: x.pk for x in rows}
+        for x in rows:
+            x.application = a
+        return [AttachmentOut.build(x, current=newest[x.material] == x.pk) for x in rows]
+
+
 class ApplicationOut(Schema):
     id: uuid.UUID
     case_number: str
@@ -75,6 +107,9 @@ class ApplicationOut(Schema):
     submitted_at: dt.datetime | None
     due_date: dt.date | None = Field(description="Statutory time limit, in working days")
     history: list[EventOut]
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="uploaded images, oldest first (detail only)"
+    )
 
     @staticmethod
     def build(a: Application, *, with_history: bool = True) -> ApplicationOut:
@@ -105,6 +140,7 @@ class ApplicationOut(Schema):
             ]
             if with_history
             else [],
+            attachments=AttachmentOut.for_application(a) if with_history else [],
         )
 
 

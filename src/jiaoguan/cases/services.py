@@ -396,8 +396,11 @@ def application_submit(
 ) -> Application:
     """The applicant confirms the prefilled form (changing only what the business changes) and
     submits; the engine then runs its checks."""
+    from jiaoguan.cases.uploads import require_uploads
+
     with transaction.atomic():
         app = _lock(application)
+        require_uploads(app)
         allowed = _editable(app)
         extra = set(changes or {}) - allowed
         if extra:

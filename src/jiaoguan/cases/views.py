@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
-from jiaoguan.cases import rules, selectors, services, window
+from jiaoguan.cases import rules, selectors, services, uploads, window
 from jiaoguan.cases.apps import PURPOSE_PREFIX
 from jiaoguan.cases.constants import Delivery, OutOfOrderReason, State
 from jiaoguan.cases.effects import DELIVERABLE_EFFECTS, PHYSICAL_EFFECTS
@@ -145,7 +145,7 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
         app = selectors.application_get(_user(request), public_id)
     except DomainError as exc:
         raise Http404 from exc
-    error = ""
+    error = error_field = ""
     if request.method == "POST":
         who = _user(request)
         try:
@@ -195,6 +195,11 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     out_of_order=request.POST.get("out_of_order", "")[:32],
                 )
             else:
+                uploads.attach_files(
+                    actor=Actor.of(who), principal=who, application=app, files=request.FILES
+                )
+                if action == "upload":
+                    return redirect("cases:detail", public_id=app.public_id)
                 changes: dict[str, Any] = {}
                 for name in _editable(app):
                     if name == "keep_classes":
@@ -208,9 +213,10 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
                     changes=changes,
                 )
         except DomainError as exc:
-            error = exc.localised(get_language())
+            error, error_field = exc.localised(get_language()), exc.field or ""
         else:
             return redirect("cases:detail", public_id=app.public_id)
+    upload_rows = uploads.page_rows(app, error_field=error_field, error=error)
     name = app.business_type.name_en if _english() else app.business_type.name_zh
     materials = {
         m["code"]: m["name_en" if _english() else "name_zh"] for m in app.catalogue_entry.materials
@@ -246,7 +252,8 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "app": app,
             "name": name,
             "editable": _editable(app),
-            "error": error,
+            "error": "" if any(u["error"] for u in upload_rows) else error,  # beside its field
+            "uploads": upload_rows,
             "events": events,
             "check_rows": check_rows,
             "tracking": tracking,

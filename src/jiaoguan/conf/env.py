@@ -38,7 +38,11 @@ VARIABLES: tuple[Var, ...] = (
         None,
         example="postgres://jiaoguan@127.0.0.1:5432/jiaoguan",
     ),
-    Var("JIAOGUAN_DATA_DIR", "Folder for the SQLite database and generated files.", "./var"),
+    Var(
+        "JIAOGUAN_DATA_DIR",
+        "Folder for the SQLite database, generated files and uploaded images (`media/`).",
+        "./var",
+    ),
     Var("SECRET_KEY", "Django secret key (sessions, CSRF, signed values).", None, secret=True),
     Var(
         "JIAOGUAN_FIELD_KEY",
@@ -95,6 +99,12 @@ VARIABLES: tuple[Var, ...] = (
     ),
     Var("JIAOGUAN_LOGIN_MAX_FAILURES", "Failed sign-in attempts before an account is locked.", "5"),
     Var("JIAOGUAN_LOGIN_LOCK_MINUTES", "How long a locked account stays locked.", "15"),
+    Var(
+        "JIAOGUAN_UPLOAD_MAX_BYTES",
+        "Largest image accepted as an application's material (JPEG or PNG), in bytes. "
+        "Let the reverse proxy accept request bodies somewhat larger than this.",
+        "5242880",
+    ),
     Var(
         "JIAOGUAN_DEMO_SHOW_OTP",
         "`1` shows the current one-time code on the sign-in page "

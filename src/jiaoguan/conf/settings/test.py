@@ -1,7 +1,11 @@
 """Test settings: SQLite, or PostgreSQL when JIAOGUAN_TEST_DB=postgres (a fresh database a run)."""
 
+import atexit
 import os
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 from jiaoguan.conf.settings import _devsecrets
 
@@ -28,6 +32,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="jiaoguan-test-media-"))  # uploaded images, per run
+atexit.register(shutil.rmtree, MEDIA_ROOT, True)
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
