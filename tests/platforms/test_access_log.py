@@ -116,3 +116,30 @@ def test_english_page(people: tuple[Any, Any]) -> None:
     web.cookies["django_language"] = "en"
     items = web.get("/api/v1/me/access-log", HTTP_ACCEPT_LANGUAGE="en").json()["items"]
     assert items[0]["reader_role"] == "Counter clerk" and items[0]["region"] == "Nanjing"
+
+
+def test_partner_reads_of_vehicles_and_licences_are_in_the_owners_log(
+    people: tuple[Any, Any],
+) -> None:
+    """Every partner read of a record about a person shows up in that person's access view."""
+    from tests.conftest import make_vehicle
+
+    mine, other = people
+    vehicle = make_vehicle(mine.person)
+    _client, token = accounts.api_client_create(
+        actor=Actor.system("tests"),
+        name="某保险公司",
+        scopes=["registry:read"],
+        region_scope="32",
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_X_PURPOSE="理赔核验")
+    assert api.get("/api/v1/vehicles", {"plate": vehicle.plate.number}).status_code == 200
+    assert api.get(f"/api/v1/vehicles/{vehicle.public_id}").status_code == 200
+    licence = mine.person.licence
+    assert api.get(f"/api/v1/licences/{licence.public_id}").status_code == 200
+    items = client_for(mine).get("/api/v1/me/access-log").json()["items"]
+    assert [(i["reader_kind"], i["purpose"]) for i in items] == [("partner", "理赔核验")] * 3
+    assert client_for(other).get("/api/v1/me/access-log").json()["items"] == []
+    # the citizen's own reads are not logged as reads by others
+    client_for(mine).get(f"/api/v1/vehicles/{vehicle.public_id}")
+    assert len(client_for(mine).get("/api/v1/me/access-log").json()["items"]) == 3

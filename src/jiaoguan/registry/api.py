@@ -27,6 +27,11 @@ class ListQuery(Schema):
     vin: str | None = None
 
 
+def _purpose(request: HttpRequest) -> str:
+    """Why the caller reads: the ``purpose`` query parameter or the ``X-Purpose`` header."""
+    return (request.GET.get("purpose") or request.headers.get("X-Purpose") or "")[:200]
+
+
 @router.get(
     "/vehicles",
     response=Page[VehicleOut],
@@ -44,15 +49,16 @@ def vehicle_list(request: HttpRequest, q: Query[ListQuery]) -> dict[str, object]
     else:
         rows, nxt = keyset(qs, cursor=q.cursor, limit=q.limit)
     full = selectors.can_see_full_identifiers(who)
+    selectors.log_reads(who, actor(request), rows, purpose=_purpose(request))
     return {"items": [VehicleOut.build(v, full=full) for v in rows], "next_cursor": nxt}
 
 
 @router.get("/vehicles/{vehicle_id}", response=VehicleOut, auth=ANY_AUTH)
 def vehicle_detail(request: HttpRequest, vehicle_id: str) -> VehicleOut:
     who = principal(request)
-    return VehicleOut.build(
-        selectors.vehicle_get(who, vehicle_id), full=selectors.can_see_full_identifiers(who)
-    )
+    vehicle = selectors.vehicle_get(who, vehicle_id)
+    selectors.log_reads(who, actor(request), [vehicle], purpose=_purpose(request))
+    return VehicleOut.build(vehicle, full=selectors.can_see_full_identifiers(who))
 
 
 @router.post(
@@ -82,15 +88,16 @@ def licence_list(
     who = principal(request)
     rows, nxt = keyset(selectors.licences_for(who), cursor=cursor, limit=limit)
     full = selectors.can_see_full_identifiers(who)
+    selectors.log_reads(who, actor(request), rows, purpose=_purpose(request))
     return {"items": [LicenceOut.build(x, full=full) for x in rows], "next_cursor": nxt}
 
 
 @router.get("/licences/{licence_id}", response=LicenceOut, auth=ANY_AUTH)
 def licence_detail(request: HttpRequest, licence_id: str) -> LicenceOut:
     who = principal(request)
-    return LicenceOut.build(
-        selectors.licence_get(who, licence_id), full=selectors.can_see_full_identifiers(who)
-    )
+    licence = selectors.licence_get(who, licence_id)
+    selectors.log_reads(who, actor(request), [licence], purpose=_purpose(request))
+    return LicenceOut.build(licence, full=selectors.can_see_full_identifiers(who))
 
 
 @router.get(

@@ -106,15 +106,52 @@ def person_read(
     return person
 
 
-def _log_read(actor: Actor, person: Person, *, purpose: str, what: str) -> None:
+def _log_read(
+    actor: Actor,
+    person: Person,
+    *,
+    purpose: str,
+    what: str,
+    object_type: str = "person",
+    object_ref: str = "",
+) -> None:
     audit_record(
         actor=actor,
         action=what,
-        object_type="person",
-        object_ref=str(person.public_id),
+        object_type=object_type,
+        object_ref=object_ref or str(person.public_id),
         reason=purpose,
         subject_person_ref=str(person.public_id),
     )
+
+
+def log_reads(
+    principal: Principal,
+    actor: Actor,
+    records: list[Vehicle] | list[DrivingLicence],
+    *,
+    purpose: str,
+) -> None:
+    """Record that staff, an outlet or a partner system read these vehicles or licences, one
+    audit row per record with its person as subject, so the person sees it in "who looked at
+    my data" (DESIGN.md: reads of personal data are logged). A citizen's reads of their own
+    records are not logged."""
+    if principal.kind == AccountKind.CITIZEN:
+        return
+    for record in records:
+        if isinstance(record, Vehicle):
+            person, kind = record.owner_person, "vehicle"
+        else:
+            person, kind = record.person, "drivinglicence"
+        if person is not None:
+            _log_read(
+                actor,
+                person,
+                purpose=purpose,
+                what=f"{kind}.read",
+                object_type=kind,
+                object_ref=str(record.public_id),
+            )
 
 
 @dataclass
