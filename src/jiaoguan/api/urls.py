@@ -14,6 +14,7 @@ from jiaoguan.cases.api import router as cases_router
 from jiaoguan.cases.api_outlet import router as outlet_router
 from jiaoguan.documents.api import router as documents_router
 from jiaoguan.inspection.api import router as inspection_router
+from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.platforms.api import router as platforms_router
@@ -57,5 +58,6 @@ api.add_router("/", outlet_router)
 api.add_router("/", notices_router)
 api.add_router("/", documents_router)
 api.add_router("/", inspection_router)
+api.add_router("/", licensing_router)
 api.add_router("/", payments_router)
 api.add_router("/", platforms_router)

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "jiaoguan.notices",
     "jiaoguan.platforms",
     "jiaoguan.inspection",
+    "jiaoguan.licensing",
 ]
 
 MIDDLEWARE = [
