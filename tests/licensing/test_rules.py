@@ -855,3 +855,131 @@ def test_docs_list_every_rule() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text("utf-8")
     missing = [r.id for r in rules.CATALOGUE if f"`{r.id}`" not in text]
     assert not missing
+
+
+# ---- properties ------------------------------------------------------------------------------
+
+
+@given(cls=st.sampled_from(ALL), age=st.integers(0, 110), tests=st.booleans())
+def test_order_172_only_relaxes_the_ages(cls: str, age: int, tests: bool) -> None:
+    kw = {"cls": cls, "age": age, "ability_tests_passed": tests}
+    if rules.application_age(on=BEFORE_172, **kw).allowed:
+        assert rules.application_age(on=AFTER_172, **kw).allowed
+
+
+@given(
+    cls=st.sampled_from(ALL),
+    issued=st.dates(min_value=D(2022, 4, 1), max_value=D(2060, 1, 1)),
+    age_days=st.integers(16 * 365, 80 * 365),
+)
+def test_learner_permit_within_three_years_and_the_age_limit(
+    cls: str, issued: dt.date, age_days: int
+) -> None:
+    birth = issued - dt.timedelta(days=age_days)
+    d = rules.learner_permit(cls=cls, issued_on=issued, birth_date=birth)
+    if not d.allowed:
+        assert d.code == "too_old"
+        return
+    until = dt.date.fromisoformat(str(d.facts["valid_until"]))
+    assert issued <= until < rules._add_years(issued, 3)
+    found = rules.age_limit(cls, issued)
+    assert found is not None
+    if found[1].maximum is not None:
+        assert case_rules.age_on(birth, until) <= found[1].maximum
+
+
+@given(
+    subject=st.sampled_from([1, 2, 3]),
+    cls=st.sampled_from(ALL),
+    wait_after=st.integers(0, 60),
+    adding=st.booleans(),
+    failed_after=st.one_of(st.none(), st.integers(0, 60)),
+)
+def test_a_booking_allowed_is_never_before_the_waits(
+    subject: int, cls: str, wait_after: int, adding: bool, failed_after: int | None
+) -> None:
+    issued = D(2025, 3, 1)
+    failed = None if failed_after is None else issued + dt.timedelta(days=failed_after)
+    on = issued + dt.timedelta(days=wait_after)
+    d = rules.exam_booking(
+        subject=subject,
+        cls=cls,
+        permit_issued_on=issued,
+        birth_date=D(1990, 1, 1),
+        exam_date=on + dt.timedelta(days=20),
+        on=on,
+        retake_failed_on=failed,
+        adding_to_car_licence=adding,
+    )
+    wait = rules.booking_wait_days(subject=subject, cls=cls, adding_to_car_licence=adding)
+    if d.allowed:
+        assert on >= issued + dt.timedelta(days=wait)
+        if failed is not None and subject in (2, 3):
+            assert on >= failed + dt.timedelta(days=10)
+
+
+@given(
+    classes=st.lists(st.sampled_from(ALL), min_size=1, max_size=3),
+    n=st.integers(1, 12),
+    points=st.integers(12, 100),
+)
+def test_study_days_between_base_and_cap_and_monotonic(
+    classes: list[str], n: int, points: int
+) -> None:
+    days = rules.full_score_study_days(
+        classes=classes, full_scores_in_cycle=n, points_in_cycle=points
+    )
+    more = rules.full_score_study_days(
+        classes=classes, full_scores_in_cycle=n + 1, points_in_cycle=points + 12
+    )
+    group = rules.STUDY_TERMS[str(days.facts["group"])]
+    value = int(str(days.facts["study_days"]))
+    assert group.base_days <= value <= group.cap_days
+    assert value <= int(str(more.facts["study_days"]))
+
+
+sessions = st.lists(
+    st.builds(
+        StudySession,
+        st.dates(min_value=D(2025, 6, 1), max_value=D(2025, 6, 20)),
+        st.sampled_from(["onsite", "online"]),
+        st.integers(0, 400),
+    ),
+    max_size=30,
+)
+
+
+@given(classes=st.sampled_from([["C1"], ["B2"]]), some=sessions, extra=sessions)
+def test_study_day_counting_properties(
+    classes: list[str], some: list[StudySession], extra: list[StudySession]
+) -> None:
+    d = rules.study_days(classes=classes, sessions=some)
+    counted, onsite = int(str(d.facts["counted_days"])), int(str(d.facts["onsite_days"]))
+    assert onsite <= counted <= len({s.day for s in some})
+    more = rules.study_days(classes=classes, sessions=some + extra)
+    assert int(str(more.facts["counted_days"])) >= counted  # more study never counts less
+    assert d.allowed <= more.allowed
+
+
+@given(
+    activity=st.sampled_from(["online", "onsite", "public_service"]),
+    minutes=st.integers(0, 200),
+    test_passed=st.booleans(),
+    points_now=st.integers(0, 20),
+    reduced=st.integers(0, 8),
+)
+def test_point_reduction_never_past_the_cap_or_below_zero(
+    activity: str, minutes: int, test_passed: bool, points_now: int, reduced: int
+) -> None:
+    d = rules.point_reduction(
+        activity=activity,
+        minutes=minutes,
+        test_passed=test_passed,
+        points_now=points_now,
+        reduced_this_cycle=reduced,
+    )
+    if d.allowed:
+        off = int(str(d.facts["points_off"]))
+        assert 1 <= off <= 2
+        assert reduced + off <= 6
+        assert 0 <= points_now - off < 12
