@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (one message per line, as in tools/i18n.py)
 """Strings of licensing: licence, exam and scoring rules (refusal messages of the rules API)."""
 
 ZH: dict[str, str] = {
@@ -30,6 +29,7 @@ ZH: dict[str, str] = {
     "The exam date is before the booking date": "考试日期早于预约日期",
     "The exam date is after the learner permit expires": "考试日期晚于学习驾驶证明有效期截止日期",
     "This subject has been booked 5 times within the learner permit": "学习驾驶证明有效期内该科目已预约考试五次",
+    "After a failed retake this subject is booked again 10 days later": "补考不合格的，该科目应当在十日后重新预约考试",
     "This subject cannot be booked yet: see the earliest booking date": "该科目尚不能预约，请查看最早可预约日期",
     "Too late to cancel: a booking is cancelled at least one working day ahead, and an absence "
     "counts as a failed exam": "已超过取消期限：应当提前一日（工作日）申请取消预约，未按预约时间参加考试的判定该次考试不合格",

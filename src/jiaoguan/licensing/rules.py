@@ -929,13 +929,13 @@ def exam_booking(
             gettext_noop("This subject has been booked 5 times within the learner permit"),
         )
     if on < earliest:
-        code = (
-            "retake_wait"
-            if retake_failed_on is not None and earliest > permit_issued_on + dt.timedelta(wait)
-            else "too_early"
-        )
+        if earliest > permit_issued_on + dt.timedelta(days=wait):
+            return no(
+                "retake_wait",
+                gettext_noop("After a failed retake this subject is booked again 10 days later"),
+            )
         return no(
-            code,
+            "too_early",
             gettext_noop("This subject cannot be booked yet: see the earliest booking date"),
         )
     return Decision(True, rule, cites, facts=facts)
