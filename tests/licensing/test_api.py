@@ -187,6 +187,13 @@ def test_cases_rules_served(client: Client) -> None:
         ),
         ("/scoring/full-score-exams", {"full_scores_in_cycle": 2, "points_in_cycle": 24}),
         ("/scoring/full-score-release", {"exams_passed": True, "fines_unpaid": 0}),
+        ("/licence/age-cancellation", {"classes": ["M"], "age": 63, "on": "2025-01-01"}),
+        ("/licence/medical", {"classes": ["C5"], "age": 40}),
+        ("/licence/restoration", {"cancelled_on": "2024-05-01", "on": "2026-05-01"}),
+        ("/licence/contact-change", {"changed_on": "2025-05-01", "on": "2025-05-31"}),
+        ("/exams/booking-plan", {"published_on": "2025-06-01", "exam_date": "2025-06-10"}),
+        ("/scoring/point-value", {"points": 4}),
+        ("/scoring/offence", {"offence": "drink_driving"}),
         (
             "/scoring/full-score-suspension",
             {"notice_served_on": "2025-06-02", "attended": False, "on": "2025-06-10"},

@@ -16,9 +16,12 @@ from jiaoguan.kernel import clock
 from jiaoguan.licensing import rules
 from jiaoguan.licensing.schemas import (
     AddClassIn,
+    AgeCancellationIn,
     AgeDowngradeIn,
     BookingIn,
+    BookingPlanIn,
     CancellationIn,
+    ContactChangeIn,
     CycleEndIn,
     CycleIn,
     DecisionOut,
@@ -30,11 +33,15 @@ from jiaoguan.licensing.schemas import (
     FullScoreIn,
     LearnerPermitIn,
     LocationChangeIn,
+    MedicalIn,
+    OffenceIn,
     PointReductionIn,
+    PointValueIn,
     ProbationFullScoreIn,
     ProbationIn,
     ReleaseIn,
     RenewalWindowIn,
+    RestorationIn,
     ReviewIn,
     RoadTestIn,
     RuleInfoOut,
@@ -241,6 +248,58 @@ def age_downgrade(request: HttpRequest, payload: AgeDowngradeIn) -> DecisionOut:
     )
 
 
+@router.post(
+    "/rules/licence/age-cancellation",
+    response=DecisionOut,
+    auth=None,
+    summary="Is a licence with only these classes cancelled at this age?",
+)
+def age_cancellation(request: HttpRequest, payload: AgeCancellationIn) -> DecisionOut:
+    """R162 Art. 79(10) (DOMAIN.md §5.2–5.3), 60 or 63 for M N P by date. allowed = cancel."""
+    return DecisionOut.build(
+        rules.age_cancellation(classes=payload.classes, age=payload.age, on=_on(payload.on))
+    )
+
+
+@router.post(
+    "/rules/licence/medical",
+    response=DecisionOut,
+    auth=None,
+    summary="Does the driver owe a periodic medical certificate, and how often?",
+)
+def medical(request: HttpRequest, payload: MedicalIn) -> DecisionOut:
+    """R162 Art. 74 (DOMAIN.md §5.4); the business engine's rule. allowed = owed."""
+    return DecisionOut.build(
+        case_rules.medical_owed(classes=list(payload.classes), age=payload.age)
+    )
+
+
+@router.post(
+    "/rules/licence/restoration",
+    response=DecisionOut,
+    auth=None,
+    summary="May a licence cancelled for not being renewed be restored by passing subject 1?",
+)
+def restoration(request: HttpRequest, payload: RestorationIn) -> DecisionOut:
+    """R162 Art. 79 para 3 (DOMAIN.md §5.3)."""
+    return DecisionOut.build(
+        rules.restoration(cancelled_on=payload.cancelled_on, on=_on(payload.on))
+    )
+
+
+@router.post(
+    "/rules/licence/contact-change",
+    response=DecisionOut,
+    auth=None,
+    summary="Is a change of phone number or address filed in time?",
+)
+def contact_change(request: HttpRequest, payload: ContactChangeIn) -> DecisionOut:
+    """R162 Art. 81 (DOMAIN.md §5.3)."""
+    return DecisionOut.build(
+        rules.contact_change(changed_on=payload.changed_on, on=_on(payload.on))
+    )
+
+
 @router.post("/rules/exams/pass", response=DecisionOut, auth=None, summary="Does this score pass?")
 def exam_pass(request: HttpRequest, payload: ExamPassIn) -> DecisionOut:
     """R162 Art. 38 (DOMAIN.md §5.5)."""
@@ -318,6 +377,19 @@ def booking_cancellation(request: HttpRequest, payload: CancellationIn) -> Decis
 
 
 @router.post(
+    "/rules/exams/booking-plan",
+    response=DecisionOut,
+    auth=None,
+    summary="Is an exam day's booking plan published early enough?",
+)
+def booking_plan(request: HttpRequest, payload: BookingPlanIn) -> DecisionOut:
+    """R162 Art. 52 (DOMAIN.md §5.5): at least 10 days before the exam."""
+    return DecisionOut.build(
+        rules.booking_plan_published(published_on=payload.published_on, exam_date=payload.exam_date)
+    )
+
+
+@router.post(
     "/rules/exams/location-change",
     response=DecisionOut,
     auth=None,
@@ -356,6 +428,28 @@ def scoring_cycle(request: HttpRequest, payload: CycleIn) -> DecisionOut:
     return DecisionOut.build(
         rules.scoring_cycle(first_issued=payload.first_issued, on=_on(payload.on))
     )
+
+
+@router.post(
+    "/rules/scoring/point-value",
+    response=DecisionOut,
+    auth=None,
+    summary="Is this a value one violation can carry?",
+)
+def point_value(request: HttpRequest, payload: PointValueIn) -> DecisionOut:
+    """R163 Art. 7 (DOMAIN.md §5.7): 12, 9, 6, 3 or 1."""
+    return DecisionOut.build(rules.point_value(points=payload.points))
+
+
+@router.post(
+    "/rules/scoring/offence",
+    response=DecisionOut,
+    auth=None,
+    summary="Is this violation one of those that carry 12 points at once?",
+)
+def offence(request: HttpRequest, payload: OffenceIn) -> DecisionOut:
+    """R163 Art. 8 (DOMAIN.md §5.7)."""
+    return DecisionOut.build(rules.offence_points(offence=payload.offence))
 
 
 @router.post(

@@ -1629,6 +1629,15 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         "deferral of renewal, review or medical",
     ),
     RuleInfo(
+        "licence.medical_owed",
+        _V22,
+        ("R162 Art. 74",),
+        "5.4",
+        "primary",
+        "POST /rules/licence/medical",
+        "70+: yearly medical certificate; C5: every 3 years",
+    ),
+    RuleInfo(
         "licence.age_downgrade",
         ("2022-04-01", "2025-01-01"),
         ("R162 Art. 65",),
@@ -1643,7 +1652,7 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         ("R162 Art. 79(10)", "MPS order 172"),
         "5.2",
         "primary (2022), secondary (2025)",
-        "(rules only)",
+        "POST /rules/licence/age-cancellation",
         "M/N/P-only licences cancelled at 60 (63 from 2025); C3/C4-only at 70",
     ),
     RuleInfo(
@@ -1652,7 +1661,7 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         ("R162 Art. 79",),
         "5.3",
         "primary",
-        "(rules only)",
+        "POST /rules/licence/restoration",
         "restored by passing subject 1 within 2 years of cancellation",
     ),
     RuleInfo(
@@ -1661,7 +1670,7 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         ("R162 Art. 81",),
         "5.3",
         "primary",
-        "(rules only)",
+        "POST /rules/licence/contact-change",
         "phone or address changes filed within 30 days",
     ),
     RuleInfo(
@@ -1670,7 +1679,7 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         ("R162 Art. 52",),
         "5.5",
         "primary",
-        "(rules only)",
+        "POST /rules/exams/booking-plan",
         "booking plans published at least 10 days ahead",
     ),
     RuleInfo(
@@ -1679,7 +1688,7 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         ("R163 Art. 8",),
         "5.7",
         "primary",
-        "(rules only)",
+        "POST /rules/scoring/offence",
         "the violations that carry 12 points",
     ),
     RuleInfo(
@@ -1760,7 +1769,7 @@ CATALOGUE: tuple[RuleInfo, ...] = (
         ("R163 Art. 7",),
         "5.7",
         "primary",
-        "POST /rules/scoring/cycle-end",
+        "POST /rules/scoring/point-value",
         "12, 9, 6, 3 or 1 points",
     ),
     RuleInfo(

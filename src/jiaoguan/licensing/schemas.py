@@ -261,3 +261,46 @@ class PointReductionIn(Schema):
         False, description="A vehicle of the driver overdue for inspection or not de-registered"
     )
     fraud_last_3_cycles: bool = False
+
+
+class AgeCancellationIn(Schema):
+    classes: list[ClassCode] = Field(min_length=1, max_length=17)
+    age: Age
+    on: Day | None = Field(None, description=ON_HELP)
+
+
+class MedicalIn(Schema):
+    classes: list[ClassCode] = Field(min_length=1, max_length=17)
+    age: Age
+
+
+class RestorationIn(Schema):
+    cancelled_on: Day = Field(description="Day the licence was cancelled for not being renewed")
+    on: Day | None = Field(None, description=ON_HELP)
+
+
+class ContactChangeIn(Schema):
+    changed_on: Day = Field(description="Day the phone number or address changed")
+    on: Day | None = Field(None, description=ON_HELP)
+
+
+class BookingPlanIn(Schema):
+    published_on: Day
+    exam_date: Day
+
+
+class PointValueIn(Schema):
+    points: Annotated[int, Field(ge=0, le=100)]
+
+
+class OffenceIn(Schema):
+    offence: Literal[
+        "drink_driving",
+        "hit_and_run",
+        "fake_plates",
+        "overloading",
+        "speeding",
+        "expressway_reversing",
+        "taking_points_for_money",
+        "other",
+    ]
