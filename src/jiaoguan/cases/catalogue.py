@@ -50,6 +50,31 @@ VIN_RUBBING = {
     "link": "",
 }
 
+VESSEL_TAX = {
+    "code": "vessel_tax",
+    "name_zh": "车船税纳税或者免税证明",
+    "name_en": "Vehicle and vessel tax paid or exempt",
+    "source": MaterialSource.DATA_LINK,
+    "link": "tax",
+}
+POPULATION = {
+    "code": "population_register",
+    "name_zh": "户籍信息变更证明",
+    "name_en": "Change of details in the population register",
+    "source": MaterialSource.DATA_LINK,
+    "link": "population",
+}
+# Only asked when the office is in another province than the one that issued the licence:
+# a driver living there renews where they live (R162 Art. 64; DOMAIN.md §5.6).
+RESIDENCE = {
+    "code": "residence_permit",
+    "name_zh": "居住证",
+    "name_en": "Residence permit",
+    "source": MaterialSource.DATA_LINK,
+    "link": "residence",
+    "when": "outside_issuing_province",
+}
+
 ALL_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
 
 VEHICLE_CHANNELS = [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW, Channel.OUTLET]
@@ -61,7 +86,9 @@ FEE_NAMES = {  # DOMAIN.md §6
     "licence": "驾驶证工本费",
     "driving_permit": "行驶证工本费",
     "registration_certificate": "登记证书工本费",
+    "temporary_plate": "临时号牌工本费（每张）",
 }
+TEMPORARY_PLATE_FEE = {"code": "temporary_plate", "amount_fen": 500}  # 5 yuan a sheet
 
 
 def _document_fee(code: str) -> dict[str, Any]:
@@ -107,7 +134,7 @@ TYPES: list[dict[str, Any]] = [
         "subject_type": SubjectType.LICENCE,
         "channels": ALL_CHANNELS,
         "outlet_kinds": ["post_office"],
-        "materials": [IDENTITY, MEDICAL],
+        "materials": [IDENTITY, MEDICAL, RESIDENCE],
         "prefill": ["classes", "valid_until", "term"],
         "fees": [LICENCE_FEE],
         "review_policy": ReviewPolicy.AUTOMATIC,
@@ -117,8 +144,8 @@ TYPES: list[dict[str, Any]] = [
     },
     {
         "code": "licence_replacement",
-        "name_zh": "补领、换领驾驶证",
-        "name_en": "Replacement of a lost or damaged licence",
+        "name_zh": "补领驾驶证（遗失）",
+        "name_en": "Replacement of a lost licence",
         "subject_type": SubjectType.LICENCE,
         "channels": ALL_CHANNELS,
         "outlet_kinds": ["post_office"],
@@ -128,7 +155,105 @@ TYPES: list[dict[str, Any]] = [
         "review_policy": ReviewPolicy.AUTOMATIC,
         "time_limit_working_days": 1,
         "effect": "licence_document",
-        "citations": ["R162 Art. 66", "R162 Art. 69", ROLLOUT_CITATION],
+        "citations": ["R162 Art. 69", ROLLOUT_CITATION],
+    },
+    {
+        "code": "licence_damaged",
+        "name_zh": "换领驾驶证（损毁）",
+        "name_en": "Replacement of a damaged licence",
+        "subject_type": SubjectType.LICENCE,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY],
+        "prefill": ["classes", "valid_until"],
+        "fees": [LICENCE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "licence_document",
+        "citations": ["R162 Art. 66", ROLLOUT_CITATION],
+    },
+    {
+        "code": "licence_detail_change",
+        "name_zh": "驾驶人信息变更换证",
+        "name_en": "New licence after a change of name",
+        "subject_type": SubjectType.LICENCE,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY, POPULATION],
+        "prefill": ["classes", "valid_until"],
+        "fees": [LICENCE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "licence_detail_change",
+        "citations": ["R162 Art. 66", ROLLOUT_CITATION],
+    },
+    {
+        "code": "age_downgrade",
+        "name_zh": "超龄驾驶人降级换证",
+        "name_en": "Downgrade of classes on age",
+        "subject_type": SubjectType.LICENCE,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY],
+        "prefill": ["classes", "valid_until"],
+        "fees": [LICENCE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "age_downgrade",
+        "citations": ["R162 Art. 65", ROLLOUT_CITATION],
+    },
+    {
+        "code": "medical_submission",
+        "name_zh": "提交身体条件证明",
+        "name_en": "Filing of a driver's medical certificate",
+        "subject_type": SubjectType.LICENCE,
+        "channels": ALL_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY, MEDICAL],
+        "prefill": ["classes", "valid_until"],
+        "fees": [],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "medical_file",
+        "citations": ["R162 Art. 74", ROLLOUT_CITATION],
+    },
+    *[
+        {
+            "code": f"{matter}_deferral",
+            "name_zh": name_zh,
+            "name_en": name_en,
+            "subject_type": SubjectType.LICENCE,
+            "channels": [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW],
+            "outlet_kinds": [],
+            "materials": [IDENTITY],
+            "prefill": ["classes", "valid_until"],
+            "fees": [],
+            # The reason (military service, time abroad) is judged by a person.
+            "review_policy": ReviewPolicy.MANUAL,
+            "time_limit_working_days": 1,
+            "effect": "licence_deferral",
+            "citations": ["R162 Art. 75", ROLLOUT_CITATION],
+        }
+        for matter, name_zh, name_en in (
+            ("renewal", "延期换领驾驶证", "Deferral of licence renewal"),
+            ("review", "延期审验", "Deferral of licence review"),
+            ("medical", "延期提交身体条件证明", "Deferral of the medical certificate"),
+        )
+    ],
+    {
+        "code": "licence_cancellation",
+        "name_zh": "注销驾驶证（本人申请）",
+        "name_en": "Cancellation of a licence at the holder's request",
+        "subject_type": SubjectType.LICENCE,
+        "channels": [Channel.ONLINE, Channel.KIOSK, Channel.WINDOW],
+        "outlet_kinds": [],
+        "materials": [IDENTITY],
+        "prefill": ["classes", "valid_until"],
+        "fees": [],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "licence_cancel",
+        "citations": ["R162 Art. 79", ROLLOUT_CITATION],
     },
     {
         "code": "permit_replacement",
@@ -192,6 +317,37 @@ TYPES: list[dict[str, Any]] = [
         "time_limit_working_days": 15,
         "effect": "plate_reissue",
         "citations": ["R164 Art. 51", ROLLOUT_CITATION],
+    },
+    {
+        "code": "temporary_plate",
+        "name_zh": "核发临时行驶车号牌（号牌补领期间）",
+        "name_en": "Temporary plate while plates are remade",
+        "subject_type": SubjectType.VEHICLE,
+        "channels": VEHICLE_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY, INSURANCE],
+        "prefill": ["plate", "vin"],
+        "fees": [TEMPORARY_PLATE_FEE],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "temporary_plate",
+        "citations": ["R164 Art. 51", "R164 Art. 47", "R164 Art. 48", ROLLOUT_CITATION],
+    },
+    {
+        "code": "exemption_label",
+        "name_zh": "申领免检车辆检验合格标志",
+        "name_en": "Inspection label for an exempt vehicle",
+        "subject_type": SubjectType.VEHICLE,
+        "channels": VEHICLE_CHANNELS,
+        "outlet_kinds": ["post_office"],
+        "materials": [IDENTITY, INSURANCE, VESSEL_TAX],
+        "prefill": ["plate", "vin", "inspection_valid_until"],
+        # reported free; the national basis is unconfirmed (DOMAIN.md §6)
+        "fees": [],
+        "review_policy": ReviewPolicy.AUTOMATIC,
+        "time_limit_working_days": 1,
+        "effect": "exemption_label",
+        "citations": ["R164 Art. 55", "R164 Art. 54", ROLLOUT_CITATION],
     },
 ]
 

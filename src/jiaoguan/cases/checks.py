@@ -4,18 +4,20 @@ or ``pending`` (the data link did not answer: the application waits and is retri
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.utils.translation import gettext_noop
 
 from jiaoguan.accounts.ports import get_port
 from jiaoguan.cases import rules
-from jiaoguan.cases.constants import MaterialSource
+from jiaoguan.cases.constants import MaterialSource, State
 from jiaoguan.cases.models import Application
 from jiaoguan.documents.models import Document
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import PartnerUnavailable
-from jiaoguan.registry.models import DrivingLicence
+from jiaoguan.registry.models import DrivingLicence, Vehicle
 
 
 def _result(status: str, source: str, **detail: Any) -> dict[str, Any]:
@@ -72,12 +74,92 @@ def _insurance(app: Application) -> dict[str, Any]:
     )
 
 
-LINKS = {"hospital": _medical, "insurance": _insurance}
+def _vessel_tax(app: Application) -> dict[str, Any]:
+    """The vehicle-and-vessel tax (车船税) of this year, at the tax authority's data link: paid
+    or exempt is a precondition of the label (R164 Art. 55; DOMAIN.md §4.3)."""
+    year = clock.today().year
+    tax = get_port("tax").vessel_tax(vin=app.form.get("vin") or "", year=year)
+    if not tax.settled:
+        return _result(
+            "failed",
+            "tax",
+            code=f"vessel_tax_{tax.status}",
+            message=gettext_noop("The vehicle and vessel tax of this year is not paid"),
+            citations=["R164 Art. 55"],
+        )
+    return _result("ok", "tax", year=year, tax_status=tax.status, receipt_no=tax.receipt_no)
+
+
+def _population(app: Application) -> dict[str, Any]:
+    """The changed name, confirmed by the population register through the identity platform
+    (R162 Art. 66: the proof of the change is looked up, not handed in)."""
+    name = str(app.form.get("new_name") or "").strip()
+    verdict = get_port("identity").verify(name=name, id_number=app.applicant.id_number)
+    if not verdict.match:
+        return _result(
+            "failed",
+            "population",
+            code=f"register_{verdict.reason}",
+            message=gettext_noop("The population register does not hold this name for you"),
+            citations=["R162 Art. 66"],
+        )
+    return _result("ok", "population", assurance=verdict.assurance)
+
+
+def _residence(app: Application) -> dict[str, Any]:
+    """A valid residence permit in the office's province, at the population system's data
+    link: a driver living outside the issuing province renews where they live (R162 Art. 64;
+    DOMAIN.md §5.6)."""
+    permit = get_port("residence").permit(id_number=app.applicant.id_number)
+    if (
+        permit.status != "valid"
+        or not permit.valid_on(clock.today())
+        or not (permit.region_code or "").startswith(app.province_code)
+    ):
+        return _result(
+            "failed",
+            "residence",
+            code=f"residence_{permit.status}",
+            message=gettext_noop("No valid residence permit in this province"),
+            citations=["R162 Art. 64"],
+        )
+    return _result(
+        "ok",
+        "residence",
+        region_code=permit.region_code,
+        valid_until=permit.valid_until.isoformat() if permit.valid_until else None,
+    )
+
+
+LINKS = {
+    "hospital": _medical,
+    "insurance": _insurance,
+    "tax": _vessel_tax,
+    "population": _population,
+    "residence": _residence,
+}
+
+
+def _outside_issuing_province(app: Application) -> bool:
+    licence = DrivingLicence.objects.filter(public_id=app.subject_ref).only("province_code")
+    return any(lic.province_code != app.province_code for lic in licence)
+
+
+#: Conditions under which a material marked ``"when"`` in the catalogue is asked for.
+CONDITIONS = {"outside_issuing_province": _outside_issuing_province}
+
+
+def materials(app: Application) -> list[dict[str, Any]]:
+    """The materials this application needs: the catalogue's, less conditional ones whose
+    condition does not hold."""
+    return [
+        m for m in app.catalogue_entry.materials if "when" not in m or CONDITIONS[m["when"]](app)
+    ]
 
 
 def run(app: Application) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for material in app.catalogue_entry.materials:
+    for material in materials(app):
         code, source = material["code"], material["source"]
         if app.checks.get(code, {}).get("status") == "ok":
             continue  # a retry does not ask again for what already passed
@@ -111,20 +193,155 @@ def run(app: Application) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _licence(app: Application) -> DrivingLicence:
+    return DrivingLicence.objects.select_related("person").get(public_id=app.subject_ref)
+
+
+def _vehicle(app: Application) -> Vehicle:
+    return Vehicle.objects.get(public_id=app.subject_ref)
+
+
+def _age(licence: DrivingLicence) -> int:
+    return rules.age_on(licence.person.birth_date, clock.today())
+
+
+def _date(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def _label(app: Application) -> rules.Decision:
+    return rules.label_on_record(
+        has_label=Document.objects.filter(
+            kind="inspection_label", subject_ref=app.subject_ref, status="valid"
+        ).exists()
+    )
+
+
+def _renewal(app: Application) -> rules.Decision:
+    return rules.renewal_window(valid_until=_licence(app).valid_until, today=clock.today())
+
+
+def _downgrade(app: Application) -> rules.Decision:
+    return rules.downgrade(
+        held=_licence(app).class_list, keep=list(app.form.get("keep_classes") or [])
+    )
+
+
+def _usable(app: Application) -> rules.Decision:
+    return rules.licence_usable(status=_licence(app).status)
+
+
+def _detail_change(app: Application) -> rules.Decision:
+    return rules.details_changed(
+        recorded_name=app.applicant.name, new_name=str(app.form.get("new_name") or "")
+    )
+
+
+def _age_downgrade(app: Application) -> rules.Decision:
+    licence = _licence(app)
+    return rules.age_downgrade(
+        held=licence.class_list,
+        age=_age(licence),
+        today=clock.today(),
+        small_class=str(app.form.get("small_class") or "C1"),
+    )
+
+
+def _medical_owed(app: Application) -> rules.Decision:
+    licence = _licence(app)
+    return rules.medical_owed(classes=licence.class_list, age=_age(licence))
+
+
+def _deferral(app: Application) -> rules.Decision:
+    licence = _licence(app)
+    return rules.deferral(
+        matter=app.business_type.code.removesuffix("_deferral"),
+        classes=licence.class_list,
+        age=_age(licence),
+        valid_until=licence.valid_until,
+        today=clock.today(),
+        until=_date(app.form.get("until")) or clock.today(),
+        reason=str(app.form.get("reason") or ""),
+    )
+
+
+def _cancellation(app: Application) -> rules.Decision:
+    return rules.cancellation(status=_licence(app).status)
+
+
+def _exemption(app: Application) -> rules.Decision:
+    v = _vehicle(app)
+    return rules.exemption_label(
+        vehicle_class=v.vehicle_class,
+        use=v.use,
+        seats=v.seats,
+        van=v.van,
+        registration_date=v.registration_date,
+        inspection_valid_until=v.inspection_valid_until,
+        today=clock.today(),
+    )
+
+
+#: States in which a plate replacement is under way (submitted, not yet finished).
+OPEN_STATES = (
+    State.VERIFYING,
+    State.AWAITING_PAYMENT,
+    State.UNDER_REVIEW,
+    State.APPROVED,
+    State.IN_PRODUCTION,
+    State.READY,
+    State.DISPATCHED,
+)
+
+
+def _temporary_plate(app: Application) -> rules.Decision:
+    insured = app.checks.get("compulsory_insurance", {})
+    today = clock.today()
+    return rules.temporary_plate(
+        today=today,
+        insurance_until=_date(insured.get("valid_until")),
+        replacement_open=Application.objects.filter(
+            business_type__code="plate_replacement",
+            subject_ref=app.subject_ref,
+            state__in=OPEN_STATES,
+        ).exists(),
+        holds_valid=any(
+            (_date(d.fields.get("valid_until")) or today) >= today
+            for d in Document.objects.filter(
+                kind="temporary_plate", subject_ref=app.subject_ref, status="valid"
+            )
+        ),
+    )
+
+
+#: The business rule of each type, by catalogue effect or business code.
+RULES: dict[str, list[Callable[[Application], rules.Decision]]] = {
+    "label_replacement": [_label],
+    "licence_renewal": [_usable, _renewal],
+    "licence_downgrade": [_usable, _downgrade],
+    "licence_replacement": [_usable],
+    "licence_damaged": [_usable],
+    "licence_detail_change": [_usable, _detail_change],
+    "age_downgrade": [_usable, _age_downgrade],
+    "medical_submission": [_usable, _medical_owed],
+    "renewal_deferral": [_usable, _deferral],
+    "review_deferral": [_usable, _deferral],
+    "medical_deferral": [_usable, _deferral],
+    "licence_cancellation": [_cancellation],
+    "exemption_label": [_exemption],
+    "temporary_plate": [_temporary_plate],
+}
+
+
 def eligibility(app: Application) -> rules.Decision | None:
-    """The business rule of this type, decided on the registry as it is now."""
-    code = app.business_type.code
-    if code == "label_replacement":
-        return rules.label_on_record(
-            has_label=Document.objects.filter(
-                kind="inspection_label", subject_ref=app.subject_ref, status="valid"
-            ).exists()
-        )
-    if code in ("licence_renewal", "licence_downgrade"):
-        licence = DrivingLicence.objects.get(public_id=app.subject_ref)
-        if code == "licence_renewal":
-            return rules.renewal_window(valid_until=licence.valid_until, today=clock.today())
-        return rules.downgrade(
-            held=licence.class_list, keep=list(app.form.get("keep_classes") or [])
-        )
-    return None
+    """The business rules of this type, decided on the registry as it is now: the first
+    refusal, or the last decision when every rule allows it (None when the type has none)."""
+    decision = None
+    for rule in RULES.get(app.business_type.code, []):
+        decision = rule(app)
+        if not decision.allowed:
+            return decision
+    return decision
