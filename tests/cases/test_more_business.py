@@ -131,7 +131,11 @@ def run(person: Person, code: str, channel: str, subject: str = "", **changes: A
 def review(app: Application, command: str = "approve") -> Application:
     reviewer = make_staff("reviewer", "3201")
     return services.application_review(
-        actor=Actor.of(reviewer), principal=reviewer, application=app, command=command
+        actor=Actor.of(reviewer),
+        principal=reviewer,
+        application=app,
+        command=command,
+        reason="" if command == "approve" else "拓印膜不清晰",
     )
 
 
@@ -594,3 +598,55 @@ def test_temporary_plate_void_rule() -> None:
         plates_received_on=dt.date(2026, 5, 1),
     )
     assert d.allowed and d.facts["void_from"] == "2026-05-04"
+
+
+def test_a_malformed_phone_is_refused_beside_the_field_at_submit() -> None:
+    """Not later, when the registry would refuse it inside the approving transaction."""
+    person = _person()
+    app = services.application_start(
+        actor=ENGINE, applicant=person, business_type="contact_change", channel="window"
+    )
+    with pytest.raises(DomainError) as exc:
+        services.application_submit(
+            actor=ENGINE, principal=None, application=app, changes={"phone": "x" * 200}
+        )
+    assert exc.value.field == "phone"
+    app.refresh_from_db()
+    assert app.state == "draft"
+
+
+def test_returned_after_payment_is_not_charged_again(sandbox_server: Any) -> None:
+    """A paid application returned for correction and submitted again goes back to review,
+    not to a second payment."""
+    from jiaoguan.payments import services as payments
+    from jiaoguan.payments.models import FeeOrder
+    from tests.cases.test_uploads import attach, jpeg, png
+    from tests.payments.test_payments import pay
+
+    person = _person()
+    citizen = make_citizen(person)
+    vehicle = _vehicle(person)
+    app = services.application_start(
+        actor=Actor.of(citizen),
+        applicant=person,
+        business_type="certificate_replacement",
+        channel="online",
+        subject_ref=str(vehicle.public_id),
+    )
+    attach(app, citizen, png())
+    app = services.application_submit(actor=Actor.of(citizen), principal=citizen, application=app)
+    assert app.state == "awaiting_payment"
+    order = services.application_fee_order(actor=Actor.of(citizen), application=app)
+    payments.payment_start(actor=Actor.of(citizen), order=order, provider="wechat")
+    pay(sandbox_server, order, "wechat", deliver="none")
+    order.refresh_from_db()
+    payments.payment_poll(actor=ENGINE, order=order)
+    app.refresh_from_db()
+    assert app.state == "under_review"
+    app = review(app, "return_for_correction")
+    assert app.state == "returned"
+    attach(app, citizen, jpeg())
+    app = services.application_submit(actor=Actor.of(citizen), principal=citizen, application=app)
+    assert app.state == "under_review"
+    assert FeeOrder.objects.filter(purpose_ref__endswith=str(app.public_id)).count() == 1
+    assert "await_payment" not in list(app.events.values_list("command", flat=True))[3:]

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiaoguan.accounts.ports import get_port
 from jiaoguan.accounts.principal import Principal
@@ -291,7 +292,15 @@ def _prefill(entry: CatalogueEntry, applicant: Person, subject: Any) -> dict[str
         "address": applicant.address,
     }
     if isinstance(subject, Vehicle):
-        values.update(plate=subject.plate.number if subject.plate else "", vin=subject.vin)
+        values.update(
+            plate=subject.plate.number if subject.plate else "",
+            vin=subject.vin,
+            inspection_valid_until=(
+                subject.inspection_valid_until.isoformat()
+                if subject.inspection_valid_until
+                else None
+            ),
+        )
     if isinstance(subject, DrivingLicence):
         values.update(
             classes=subject.class_list,
@@ -357,7 +366,61 @@ def application_start(
     return app
 
 
-EDITABLE = {"contact_change": {"phone", "address"}, "licence_downgrade": {"keep_classes"}}
+_DEFERRAL_FIELDS = {"reason", "until"}
+EDITABLE = {
+    "contact_change": {"phone", "address"},
+    "licence_downgrade": {"keep_classes"},
+    "licence_detail_change": {"new_name"},
+    "age_downgrade": {"small_class"},
+    "renewal_deferral": _DEFERRAL_FIELDS,
+    "review_deferral": _DEFERRAL_FIELDS,
+    "medical_deferral": _DEFERRAL_FIELDS,
+}
+#: Fields the applicant must fill before submitting (no default can stand in for them).
+REQUIRED = {
+    "licence_detail_change": ("new_name",),
+    "renewal_deferral": ("reason", "until"),
+    "review_deferral": ("reason", "until"),
+    "medical_deferral": ("reason", "until"),
+}
+
+
+def _phone_ok(value: object) -> bool:
+    from jiaoguan.registry.services import normalise_phone
+
+    try:
+        normalise_phone(str(value))
+    except DomainError:
+        return False
+    return True
+
+
+def _iso_date(value: str) -> bool:
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: What a well-formed value of a field looks like (the rules judge it afterwards), and the
+#: message shown beside the field when it is not.
+FIELD_FORMATS: dict[str, tuple[Any, str]] = {
+    "until": (
+        lambda v: isinstance(v, str) and _iso_date(v),
+        gettext_noop("Enter a date as YYYY-MM-DD"),
+    ),
+    "reason": (
+        lambda v: v in rules.DEFERRAL_REASONS,
+        gettext_noop("Choose the reason for the deferral"),
+    ),
+    "small_class": (lambda v: v in ("C1", "C2"), gettext_noop("Choose C1 or C2")),
+    "phone": (_phone_ok, gettext_noop("A mobile number has 11 digits starting with 1")),
+    "new_name": (
+        lambda v: isinstance(v, str) and 2 <= len(v.strip()) <= 64,
+        gettext_noop("Enter the name as on the ID card"),
+    ),
+}
 DELIVERY_FIELDS = {"delivery", "delivery_address"}
 
 
@@ -377,6 +440,9 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
             ok = value is None or (isinstance(value, str) and len(value) <= 200)
         if not ok:
             raise DomainError("invalid_value", _("This value is not valid here"), field=name)
+        check = FIELD_FORMATS.get(name)
+        if check is not None and value not in (None, "") and not check[0](value):
+            raise DomainError("invalid_value", _(check[1]), field=name)
     return changes
 
 
@@ -426,8 +492,12 @@ def application_submit(
                     "address_required", _("Give a postal address"), field="delivery_address"
                 )
             changes["delivery_address"] = address
+        form = {**app.form, **changes}
+        for name in REQUIRED.get(app.business_type.code, ()):
+            if form.get(name) in (None, ""):
+                raise DomainError("required", _("This field is required"), field=name)
         app.delivery = delivery
-        app.form = {**app.form, **changes}
+        app.form = form
         app.save(update_fields=["form", "delivery"])
         app = application_transition(
             actor=actor, principal=principal, application=app, command="submit"
@@ -446,13 +516,23 @@ def application_submit(
 def application_check(*, application: Application) -> Application:
     """Run the checks of a verifying application. A data link that does not answer leaves it
     visibly "verifying" (retried by ``tasks.recheck_applications``); it is never approved
-    without its checks."""
+    without its checks.
+
+    The data links are asked before the row is locked, outside any transaction this function
+    opens, so a slow partner holds no lock (on SQLite: not the database's write lock). What
+    they answered is applied under the lock only if the application is still verifying; the
+    form and the materials cannot change while it is."""
     engine = Actor.system("engine")
+    current = Application.objects.select_related(
+        "applicant", "business_type", "catalogue_entry"
+    ).get(pk=application.pk)
+    if current.state != State.VERIFYING:
+        return current
+    results = checks.run(current)
     with transaction.atomic():
         app = _lock(application)
         if app.state != State.VERIFYING:
             return app
-        results = checks.run(app)
         app.checks = {**app.checks, **results}
         app.save(update_fields=["checks"])
         if any(r["status"] == "pending" for r in results.values()):
@@ -478,11 +558,17 @@ def application_check(*, application: Application) -> Application:
                 command="refuse_automatically",
                 reason=str(first.get("code", "")),
             )
-        if app.catalogue_entry.fees:
+        if app.catalogue_entry.fees and not _fee_paid(app):
             return application_transition(
                 actor=engine, principal=None, application=app, command="await_payment"
             )
         return _after_payment(app, engine)
+
+
+def _fee_paid(app: Application) -> bool:
+    """Whether the fee was paid already: an application returned for correction after payment
+    and submitted again is not charged a second time."""
+    return FeeOrder.objects.filter(purpose_ref=_purpose(app), status="paid").exists()
 
 
 def fee_total_fen(app: Application) -> int:
@@ -703,3 +789,40 @@ def on_fee_paid(order: FeeOrder) -> None:
     ).first()
     if app is not None and app.state == State.AWAITING_PAYMENT:
         application_payment_confirmed(application=app, reference=order.order_no)
+
+
+def temporary_plates_void_due(*, actor: Actor) -> int:
+    """Void the temporary plates whose time is up (``rules.temporary_plate_void``): past their
+    last day, or 3 days after the vehicle's new plates were handed over or delivered. One
+    transaction per plate; returns how many were voided."""
+    from jiaoguan.documents.models import Document
+    from jiaoguan.documents.services import document_void
+
+    today = clock.today()
+    voided = 0
+    for doc in Document.objects.filter(kind="temporary_plate", status="valid").order_by("id"):
+        received = (
+            ApplicationEvent.objects.filter(
+                application__business_type__code="plate_replacement",
+                application__subject_ref=doc.subject_ref,
+                to_state=State.COMPLETED,
+                at__gte=doc.issued_at,
+            )
+            .order_by("at")
+            .values_list("at", flat=True)
+            .first()
+        )
+        decision = rules.temporary_plate_void(
+            today=today,
+            valid_until=dt.date.fromisoformat(str(doc.fields["valid_until"])),
+            plates_received_on=received.astimezone(clock.SHANGHAI).date() if received else None,
+        )
+        if decision.allowed:
+            with transaction.atomic():
+                document_void(
+                    actor=actor,
+                    document=doc,
+                    reason=f"{decision.rule}: void from {decision.facts['void_from']}",
+                )
+            voided += 1
+    return voided

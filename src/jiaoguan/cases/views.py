@@ -7,9 +7,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from jiaoguan.accounts.models import User
@@ -27,9 +26,9 @@ from jiaoguan.payments.services import payment_poll, payment_start
 from jiaoguan.registry.models import Person, Vehicle
 
 CHECK_STATUS = {
-    "ok": _lazy("passed"),
-    "failed": _lazy("not passed"),
-    "pending": _lazy("waiting for the data link"),
+    "ok": gettext_lazy("passed"),
+    "failed": gettext_lazy("not passed"),
+    "pending": gettext_lazy("waiting for the data link"),
 }
 
 
@@ -43,7 +42,7 @@ def _parse_time(text: str) -> dt.datetime | str:
 def _demo_sandbox(path: str, body: dict[str, Any]) -> None:
     """Demo only (DEBUG and JIAOGUAN_DEMO_SHOW_OTP): do what the citizen's phone or ID card
     would do, through the sandbox's control endpoints."""
-    PartnerClient(_lazy("The demo sandbox")).request("POST", path, body)
+    PartnerClient(gettext_lazy("The demo sandbox")).request("POST", path, body)
 
 
 def _user(request: HttpRequest) -> User:
@@ -129,6 +128,17 @@ def _editable(app: Application) -> dict[str, Any]:
         fields.update(phone=app.form.get("phone", ""), address=app.form.get("address", ""))
     if code == "licence_downgrade":
         fields["keep_classes"] = sorted(rules.permitted_classes(app.form.get("classes", [])))
+    if code == "licence_detail_change":
+        fields["new_name"] = app.form.get("new_name", "")
+    if code == "age_downgrade":
+        fields["small_class"] = [("C1", _("C1 small car")), ("C2", _("C2 small automatic car"))]
+    if code.endswith("_deferral"):
+        fields["reason"] = [
+            ("military_service", _("Military service")),
+            ("abroad", _("Time abroad")),
+            ("other", _("Other reason (judged by a reviewer)")),
+        ]
+        fields["until"] = app.form.get("until", "")
     if app.catalogue_entry.effect in DELIVERABLE_EFFECTS:
         choices = [
             c
