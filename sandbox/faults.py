@@ -63,6 +63,11 @@ class FaultBoard:
                 self._pending[service] = (fault, count - 1)
             return fault
 
+    def pending(self, service: str) -> bool:
+        """Whether a fault is still armed for ``service`` (not yet used up)."""
+        with self._lock:
+            return service in self._pending
+
     def clear(self) -> None:
         with self._lock:
             self._pending.clear()
