@@ -7,4 +7,7 @@ ZH: dict[str, str] = {
     "on site": "上线检验",
     "overdue": "已逾期",
     "from %(date)s": "自%(date)s起可申领",
+    "Inspection due soon": "检验即将到期",
+    "Inspection overdue": "检验已逾期",
+    "Heading for compulsory scrapping": "临近强制报废",
 }

@@ -22,6 +22,7 @@ from django.db import transaction
 from jiaoguan.accounts import services as accounts
 from jiaoguan.accounts.models import ApiClient, User
 from jiaoguan.audit.services import Actor, audit_anchor_create
+from jiaoguan.inspection.rules import add_months
 from jiaoguan.kernel import clock, crypto, regions
 from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.kernel.plates import Plate as PlateNumber
@@ -387,6 +388,7 @@ def bulk_vehicles(
     cities = [c.code for c in regions.cities_of(PROVINCE)]
     start = Vehicle.objects.count()
     now = clock.now()
+    today = clock.today()
     done = 0
     for chunk in _chunks(count, batch):
         with transaction.atomic():
@@ -428,6 +430,10 @@ def bulk_vehicles(
                 n = start + i
                 owner = people[k // owners_per_vehicle]
                 year = 2008 + n % 18
+                registered = dt.date(year, 1, 1) + dt.timedelta(days=(n * 7) % 365)
+                until = inspection_until(registered, today)
+                if n % 29 == 0:  # about 3 % have let their inspection lapse, 1 to 3 years ago
+                    until = add_months(until, -12 * (1 + n % 3))
                 vehicles.append(
                     Vehicle(
                         vin=make_vin(rng, n, year),
@@ -438,7 +444,8 @@ def bulk_vehicles(
                         seats=5,
                         fuel=Fuel.PETROL,
                         manufacture_date=dt.date(year, 1, 1),
-                        registration_date=dt.date(year, 3, 1),
+                        registration_date=registered,
+                        inspection_valid_until=until,
                         created_at=now,
                         updated_at=now,
                         region_code=owner.region_code,

@@ -60,6 +60,7 @@ FIELD_LABELS: dict[str, str] = {
     "vin": "车辆识别代号",
     "registration_date": "注册日期",
     "inspection_valid_until": "检验有效期至",
+    "remarks": "备注",
     "seats": "核定载人数",
     # payment receipt
     "order_no": "订单编号",

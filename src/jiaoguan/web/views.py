@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 
-from jiaoguan.inspection.selectors import vehicle_schedule
 from jiaoguan.accounts.roles import ROLE_BY_CODE
 from jiaoguan.audit.services import Actor
+from jiaoguan.inspection.selectors import vehicle_schedule
 from jiaoguan.kernel import regions
 from jiaoguan.kernel.errors import DomainError
 from jiaoguan.registry import selectors
