@@ -39,7 +39,7 @@ ROLES: tuple[Role, ...] = (
         "窗口民警/辅警",
         "Counter clerk",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, *_HANDLE),
+        (*_REGISTRY_READ, *_HANDLE, "plates.grant_selection_right"),
     ),
     Role(
         "reviewer",
@@ -63,7 +63,11 @@ ROLES: tuple[Role, ...] = (
         (*_REGISTRY_READ, *_HANDLE),
     ),
     Role(
-        "outlet_dealer", "汽车销售企业代办", "Outlet agent (car dealer)", AccountKind.STAFF, _OUTLET
+        "outlet_dealer",
+        "汽车销售企业代办",
+        "Outlet agent (car dealer)",
+        AccountKind.STAFF,
+        (*_OUTLET, "plates.grant_selection_right", "plates.select_for_buyer"),
     ),
     Role(
         "outlet_used_car",
@@ -112,6 +116,8 @@ ROLES: tuple[Role, ...] = (
             "audit.view_auditevent",
             "audit.verify_chain",
             "accounts.manage_api_clients",
+            "plates.manage_pools",
+            "plates.grant_selection_right",
             *_REVIEW,
         ),
     ),
