@@ -123,7 +123,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         track_shipments,
         void_temporary_plates,
     )
-    from jiaoguan.inspection.tasks import send_inspection_reminders
+    from jiaoguan.inspection.tasks import mark_inspection_no_shows, send_inspection_reminders
     from jiaoguan.kernel.tasks import requeue_stale_tasks
     from jiaoguan.notices.tasks import deliver_queued_notices
     from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
@@ -137,6 +137,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         deliver_queued_notices.enqueue()
         poll_pending_payments.enqueue()
         requeue_stale_tasks.enqueue()
+        mark_inspection_no_shows.enqueue()
         if ticks == 1:
             reconcile_yesterday.enqueue()
             void_temporary_plates.enqueue()

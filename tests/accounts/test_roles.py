@@ -39,6 +39,13 @@ def test_every_role_is_a_group_with_exactly_its_permissions() -> None:
         ),
         ("outlet_post", {"cases.handle_outlet_application"}, {"registry.search_registry"}),
         ("citizen", set(), {"registry.view_vehicle"}),
+        (
+            "inspection_station",
+            {"inspection.operate_station"},
+            {"inspection.manage_station", "registry.view_vehicle", "cases.handle_application"},
+        ),
+        ("reviewer", {"inspection.manage_station"}, {"inspection.operate_station"}),
+        ("counter_clerk", set(), {"inspection.manage_station", "inspection.operate_station"}),
     ],
 )
 def test_key_permissions(role: str, has: set[str], lacks: set[str]) -> None:

@@ -46,7 +46,12 @@ ROLES: tuple[Role, ...] = (
         "审核员",
         "Reviewer",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, *_REVIEW, "registry.view_full_identifiers"),
+        (
+            *_REGISTRY_READ,
+            *_REVIEW,
+            "registry.view_full_identifiers",
+            "inspection.manage_station",
+        ),
     ),
     Role(
         "county_clerk",
@@ -85,7 +90,13 @@ ROLES: tuple[Role, ...] = (
         AccountKind.STAFF,
         ("accounts.operate_kiosk",),
     ),
-    Role("inspection_station", "机动车检验机构", "Inspection station", AccountKind.STAFF),
+    Role(
+        "inspection_station",
+        "机动车检验机构",
+        "Inspection station",
+        AccountKind.STAFF,
+        ("inspection.operate_station",),
+    ),
     Role("exam_site", "考场", "Exam site", AccountKind.STAFF),
     Role(
         "police_officer",
@@ -118,6 +129,7 @@ ROLES: tuple[Role, ...] = (
             "accounts.manage_api_clients",
             "plates.manage_pools",
             "plates.grant_selection_right",
+            "inspection.manage_station",
             *_REVIEW,
         ),
     ),

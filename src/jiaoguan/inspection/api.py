@@ -97,3 +97,8 @@ def inspection_schedule(request: HttpRequest, payload: ScheduleIn) -> ScheduleOu
         illegal_modification=payload.illegal_modification,
     )
     return ScheduleOut.build(schedule(facts, on=on, valid_until=payload.valid_until))
+
+
+from jiaoguan.inspection.api_stations import router as stations_router  # noqa: E402
+
+router.add_router("/", stations_router)

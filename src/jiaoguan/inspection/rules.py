@@ -208,3 +208,62 @@ def schedule(v: Vehicle, *, on: dt.date, valid_until: dt.date | None = None) -> 
         excluded=excluded,
         dues=tuple(dues),
     )
+
+
+# --- inspection stations: where, when, and what follows a result ------------------------------
+
+#: R164 Art. 54 (全国通检): any vehicle may be inspected where it is, except large passenger
+#: vehicles and school buses. School buses are not modelled in the registry yet (no flag on the
+#: vehicle), so only the class ``large_passenger`` is refused here.
+CROSS_REGION_EXCLUDED = frozenset({"large_passenger"})
+CROSS_REGION_CITATION = "R164 Art. 54"
+
+
+def cross_region_allowed(vehicle_class: str) -> bool:
+    """Whether a vehicle registered elsewhere may be inspected at a station here."""
+    return vehicle_class not in CROSS_REGION_EXCLUDED
+
+
+def next_valid_until(v: Vehicle, *, due: dt.date, passed_on: dt.date) -> dt.date:
+    """The end of the period a label issued after a pass on ``passed_on`` covers: the period
+    after ``due`` (its length by the vehicle's age at ``due``, under the version in force on
+    ``passed_on``). A vehicle inspected after whole periods lapsed gets the period that
+    contains ``passed_on``: the cycle stays anchored to the registration date (L2 Art. 16)."""
+    reform = reform_on(passed_on)
+    until = due
+    while True:
+        until = add_months(until, interval_months(v, _age(v.registration_date, until), reform))
+        if until > passed_on:
+            return until
+
+
+#: Re-test (复检), a local policy: DOMAIN.md gives no national rule. A vehicle that fails may be
+#: re-tested at the same station on the items that failed, within RETEST_DAYS of the first
+#: result and at most RETEST_MAX times; after that it needs a new full inspection.
+RETEST_DAYS = 15
+RETEST_MAX = 2
+
+#: No-shows, a local policy (DOMAIN.md has no national rule): NO_SHOW_LIMIT no-shows within
+#: NO_SHOW_DAYS block online booking for NO_SHOW_BLOCK_DAYS after the last one. Walk-ins stay
+#: open.
+NO_SHOW_LIMIT = 3
+NO_SHOW_DAYS = 90
+NO_SHOW_BLOCK_DAYS = 30
+
+#: Online booking opens this many days ahead (local policy).
+BOOKING_HORIZON_DAYS = 14
+
+
+def booking_blocked_until(no_shows: list[dt.date], today: dt.date) -> dt.date | None:
+    """The day online booking opens again for an owner with these no-show dates, or None when
+    it is open (local policy: see NO_SHOW_LIMIT)."""
+    recent = sorted(d for d in no_shows if d > today - dt.timedelta(days=NO_SHOW_DAYS))
+    if len(recent) < NO_SHOW_LIMIT:
+        return None
+    until = recent[-1] + dt.timedelta(days=NO_SHOW_BLOCK_DAYS)
+    return until if until > today else None
+
+
+def retest_open(*, first_result_on: dt.date, retests: int, today: dt.date) -> bool:
+    """Whether a failed vehicle may still be re-tested on its failed items (local policy)."""
+    return retests < RETEST_MAX and today <= first_result_on + dt.timedelta(days=RETEST_DAYS)

@@ -3,19 +3,55 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
 
 from jiaoguan.audit.services import Actor, audit_record
-from jiaoguan.inspection.constants import ReminderKind
-from jiaoguan.inspection.models import InspectionReminder
-from jiaoguan.inspection.rules import schedule
-from jiaoguan.inspection.selectors import facts_of
+from jiaoguan.documents.constants import DocumentKind
+from jiaoguan.documents.services import document_issue
+from jiaoguan.inspection.constants import (
+    WEEKDAYS,
+    AppointmentState,
+    InspectionItem,
+    Outcome,
+    ReminderKind,
+    StationStatus,
+)
+from jiaoguan.inspection.models import (
+    Appointment,
+    AppointmentEvent,
+    InspectionReminder,
+    InspectionResult,
+    SlotCounter,
+    Station,
+)
+from jiaoguan.inspection.rules import (
+    BOOKING_HORIZON_DAYS,
+    CROSS_REGION_CITATION,
+    NO_SHOW_DAYS,
+    RETEST_DAYS,
+    RETEST_MAX,
+    booking_blocked_until,
+    cross_region_allowed,
+    next_valid_until,
+    reform_on,
+    retest_open,
+    schedule,
+)
+from jiaoguan.inspection.selectors import facts_of, slot_starts, station_of
+from jiaoguan.inspection.workflow import ACTIVE, TRANSITIONS
 from jiaoguan.kernel import clock
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
 from jiaoguan.notices.services import notices_send_many
-from jiaoguan.registry.constants import VehicleStatus
-from jiaoguan.registry.models import Person, Vehicle
+from jiaoguan.registry import services as registry
+from jiaoguan.registry.constants import OrganisationKind, VehicleClass, VehicleStatus
+from jiaoguan.registry.models import Organisation, Person, Vehicle
 
 REMIND_DAYS = 30
 #: Missed periods after which the owner is warned: a third missed one means compulsory
@@ -124,3 +160,742 @@ def _remind_batch(
         object_ref=today.isoformat(),
         after={"sent": len(reminders), "first_vehicle": reminders[0].vehicle_id},
     )
+
+
+# --- inspection stations ----------------------------------------------------------------------
+
+#: How long before the slot an owner may still cancel (minutes); settings may change it.
+CANCEL_BEFORE_MINUTES_DEFAULT = 120
+#: How long after the end of a slot an unvisited booking becomes a no-show (minutes).
+NO_SHOW_GRACE_MINUTES = 30
+_HHMM = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def cancel_before() -> dt.timedelta:
+    minutes = getattr(settings, "INSPECTION_CANCEL_BEFORE_MINUTES", CANCEL_BEFORE_MINUTES_DEFAULT)
+    return dt.timedelta(minutes=int(minutes))
+
+
+def _station_snapshot(s: Station) -> dict[str, Any]:
+    return {
+        "organisation": str(s.organisation.public_id),
+        "lines": s.lines,
+        "slot_minutes": s.slot_minutes,
+        "capacity_per_slot": s.capacity_per_slot,
+        "opening_hours": s.opening_hours,
+        "vehicle_classes": s.vehicle_classes,
+        "status": s.status,
+        "status_reason": s.status_reason,
+        "version": s.version,
+    }
+
+
+def _clean_profile(
+    *,
+    lines: int,
+    slot_minutes: int,
+    capacity_per_slot: int,
+    opening_hours: dict[str, Any],
+    vehicle_classes: list[str],
+) -> tuple[dict[str, list[str]], list[str]]:
+    if not 1 <= lines <= 50:
+        raise DomainError("invalid_lines", _("Give between 1 and 50 lines"), field="lines")
+    if slot_minutes not in (15, 20, 30, 60):
+        raise DomainError(
+            "invalid_slot_minutes", _("A slot lasts 15, 20, 30 or 60 minutes"), field="slot_minutes"
+        )
+    if not 1 <= capacity_per_slot <= 500:
+        raise DomainError(
+            "invalid_capacity",
+            _("Give between 1 and 500 places per slot"),
+            field="capacity_per_slot",
+        )
+    hours: dict[str, list[str]] = {}
+    if not isinstance(opening_hours, dict):
+        opening_hours = {"?": None}
+    for day, span in opening_hours.items():
+        if (
+            day not in WEEKDAYS
+            or not isinstance(span, list | tuple)
+            or len(span) != 2
+            or not all(isinstance(t, str) and _HHMM.match(t) for t in span)
+            or span[0] >= span[1]
+        ):
+            raise DomainError(
+                "invalid_opening_hours",
+                _("Opening hours are a weekday (mon…sun) with an opening and a closing time"),
+                field="opening_hours",
+            )
+        hours[day] = [span[0], span[1]]
+    if not hours:
+        raise DomainError(
+            "invalid_opening_hours", _("Give the opening hours"), field="opening_hours"
+        )
+    classes = sorted(set(vehicle_classes))
+    if not classes or any(c not in VehicleClass.values for c in classes):
+        raise DomainError(
+            "invalid_vehicle_classes",
+            _("Give the vehicle classes the station may inspect"),
+            field="vehicle_classes",
+        )
+    return hours, classes
+
+
+def _require_manager(principal: Any, organisation: Organisation) -> None:
+    if not principal.has_perm("inspection.manage_station"):
+        raise Forbidden("forbidden", _("You may not manage inspection stations"))
+    scope = getattr(principal, "region_scope", "") or ""
+    if not scope or not organisation.region_code.startswith(scope):
+        raise NotFound("not_found", _("Inspection station not found"), field="station")
+
+
+@transaction.atomic
+def station_create(
+    *,
+    actor: Actor,
+    principal: Any,
+    organisation: Organisation,
+    lines: int,
+    capacity_per_slot: int,
+    opening_hours: dict[str, Any],
+    vehicle_classes: list[str],
+    slot_minutes: int = 30,
+) -> Station:
+    """Register the profile of an inspection station (staff of the vehicle office)."""
+    _require_manager(principal, organisation)
+    if organisation.kind != OrganisationKind.INSPECTION_STATION:
+        raise DomainError(
+            "not_a_station",
+            _("This organisation is not an inspection station"),
+            field="organisation",
+        )
+    if Station.objects.filter(organisation=organisation).exists():
+        raise Conflict(
+            "station_exists", _("This station already has a profile"), field="organisation"
+        )
+    hours, classes = _clean_profile(
+        lines=lines,
+        slot_minutes=slot_minutes,
+        capacity_per_slot=capacity_per_slot,
+        opening_hours=opening_hours,
+        vehicle_classes=vehicle_classes,
+    )
+    now = clock.now()
+    station = Station.objects.create(
+        organisation=organisation,
+        lines=lines,
+        slot_minutes=slot_minutes,
+        capacity_per_slot=capacity_per_slot,
+        opening_hours=hours,
+        vehicle_classes=classes,
+        created_at=now,
+        updated_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="inspection.station_create",
+        object_type="station",
+        object_ref=str(station.public_id),
+        after=_station_snapshot(station),
+    )
+    return station
+
+
+@transaction.atomic
+def station_update(
+    *,
+    actor: Actor,
+    principal: Any,
+    station: Station,
+    lines: int,
+    capacity_per_slot: int,
+    opening_hours: dict[str, Any],
+    vehicle_classes: list[str],
+    slot_minutes: int,
+) -> Station:
+    """Change a station's lines, capacity, hours or classes. Places already booked stay
+    booked; a smaller capacity applies to the places still free."""
+    locked = Station.objects.select_for_update().select_related("organisation").get(pk=station.pk)
+    _require_manager(principal, locked.organisation)
+    if (
+        slot_minutes != locked.slot_minutes
+        and locked.appointments.filter(
+            state=AppointmentState.BOOKED, slot_start__gt=clock.now()
+        ).exists()
+    ):
+        raise Conflict(
+            "slots_booked",
+            _("The slot length cannot change while slots are booked"),
+            field="slot_minutes",
+        )
+    before = _station_snapshot(locked)
+    hours, classes = _clean_profile(
+        lines=lines,
+        slot_minutes=slot_minutes,
+        capacity_per_slot=capacity_per_slot,
+        opening_hours=opening_hours,
+        vehicle_classes=vehicle_classes,
+    )
+    locked.lines, locked.slot_minutes, locked.capacity_per_slot = (
+        lines,
+        slot_minutes,
+        capacity_per_slot,
+    )
+    locked.opening_hours, locked.vehicle_classes = hours, classes
+    locked.version += 1
+    locked.updated_at = clock.now()
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="inspection.station_update",
+        object_type="station",
+        object_ref=str(locked.public_id),
+        before=before,
+        after=_station_snapshot(locked),
+    )
+    return locked
+
+
+@transaction.atomic
+def station_status_set(
+    *, actor: Actor, principal: Any, station: Station, status: str, reason: str
+) -> Station:
+    """Suspend a station (R164 Art. 72: found issuing results for vehicles not inspected or
+    with falsified data, it is no longer recognised) or recognise it again. A suspended
+    station takes no booking and records no result; its booked appointments are cancelled."""
+    locked = Station.objects.select_for_update().select_related("organisation").get(pk=station.pk)
+    _require_manager(principal, locked.organisation)
+    if status not in StationStatus.values:
+        raise DomainError("invalid_status", _("Unknown station status"), field="status")
+    reason = reason.strip()
+    if not reason or len(reason) > 200:
+        raise DomainError(
+            "reason_required", _("Give the reason (at most 200 characters)"), field="reason"
+        )
+    if locked.status == status:
+        raise Conflict("same_status", _("The station already has this status"), field="status")
+    before = _station_snapshot(locked)
+    locked.status, locked.status_reason = status, reason
+    locked.version += 1
+    locked.updated_at = clock.now()
+    locked.save()
+    audit_record(
+        actor=actor,
+        action="inspection.station_status",
+        object_type="station",
+        object_ref=str(locked.public_id),
+        before=before,
+        after=_station_snapshot(locked),
+        reason=reason,
+    )
+    if status == StationStatus.SUSPENDED:
+        for appt in locked.appointments.filter(state=AppointmentState.BOOKED):
+            _move(appt, "cancel", actor=actor, reason=f"station suspended: {reason}"[:200])
+    return locked
+
+
+# --- appointments -----------------------------------------------------------------------------
+
+
+def _appointment_snapshot(a: Appointment) -> dict[str, Any]:
+    return {
+        "station": str(a.station.public_id),
+        "vehicle": str(a.vehicle.public_id),
+        "slot_start": a.slot_start.isoformat() if a.slot_start else None,
+        "walk_in": a.walk_in,
+        "state": a.state,
+        "due": a.due.isoformat(),
+        "cross_region": a.cross_region,
+        "version": a.version,
+    }
+
+
+def _eligible(vehicle: Vehicle, station: Station, today: dt.date) -> tuple[dt.date, bool]:
+    """(due, cross_region) for a vehicle that may be inspected at this station now; refuses
+    with the rule otherwise."""
+    if station.status != StationStatus.RECOGNISED:
+        raise DomainError(
+            "station_suspended",
+            _("This station is not recognised at present"),
+            field="station",
+            citation="R164 Art. 72",
+        )
+    if vehicle.status != VehicleStatus.NORMAL:
+        raise DomainError(
+            "vehicle_not_normal",
+            _("Only a vehicle in normal status can be inspected"),
+            field="vehicle",
+        )
+    s = schedule(facts_of(vehicle), on=today, valid_until=vehicle.inspection_valid_until)
+    if s.label_only:
+        raise DomainError(
+            "label_only",
+            _(
+                "This period ends with the label alone: apply for the inspection-exempt label "
+                "online instead of visiting a station"
+            ),
+            field="vehicle",
+            citation="R164 Art. 55",
+        )
+    if not s.overdue and today < s.window_opens:
+        raise DomainError(
+            "not_due_yet",
+            _("The inspection may be done from %(date)s (3 months before the period ends)")
+            % {"date": s.window_opens.isoformat()},
+            field="vehicle",
+            citation="R164 Art. 54",
+        )
+    if vehicle.vehicle_class not in station.vehicle_classes:
+        raise DomainError(
+            "class_not_inspected",
+            _("This station does not inspect this class of vehicle"),
+            field="station",
+        )
+    cross = vehicle.city_code != station.organisation.city_code
+    if cross and not cross_region_allowed(vehicle.vehicle_class):
+        raise DomainError(
+            "cross_region_excluded",
+            _("Large passenger vehicles and school buses are inspected where they are registered"),
+            field="station",
+            citation=CROSS_REGION_CITATION,
+        )
+    return s.due, cross
+
+
+def _open_visit(vehicle: Vehicle) -> None:
+    if Appointment.objects.filter(vehicle=vehicle, state__in=ACTIVE).exists():
+        raise Conflict(
+            "already_booked",
+            _("This vehicle already has an open inspection appointment"),
+            field="vehicle",
+        )
+
+
+def _create(**kw: Any) -> Appointment:
+    try:
+        with transaction.atomic():
+            return Appointment.objects.create(**kw)
+    except IntegrityError as exc:  # a concurrent booking of the same vehicle won
+        raise Conflict(
+            "already_booked",
+            _("This vehicle already has an open inspection appointment"),
+            field="vehicle",
+        ) from exc
+
+
+def _event(a: Appointment, command: str, before: str, actor: Actor, reason: str = "") -> None:
+    AppointmentEvent.objects.create(
+        appointment=a,
+        command=command,
+        from_state=before,
+        to_state=a.state,
+        actor_ref=actor.ref[:64],
+        reason=reason[:200],
+        at=clock.now(),
+    )
+
+
+@transaction.atomic
+def appointment_book(
+    *, actor: Actor, principal: Any, vehicle: Vehicle, station: Station, slot_start: dt.datetime
+) -> Appointment:
+    """Book a slot at a station for one's own vehicle: due (within 3 months of the end of its
+    period, or overdue) and not label-only; any recognised station that inspects its class,
+    in another city or province too (全国通检, R164 Art. 54) unless it is a large passenger
+    vehicle. The place is taken under a lock on the slot's counter row, so the last place
+    goes to exactly one booking however many arrive at once."""
+    person = getattr(principal, "person", None)
+    if person is None or vehicle.owner_person_id != person.pk:
+        raise NotFound("not_found", _("Vehicle not found"), field="vehicle")
+    now = clock.now()
+    today = clock.today()
+    station = Station.objects.select_related("organisation").get(pk=station.pk)
+    due, cross = _eligible(vehicle, station, today)
+    no_shows = [
+        clock_day(s)
+        for s in Appointment.objects.filter(
+            owner=person,
+            state=AppointmentState.NO_SHOW,
+            slot_start__gte=now - dt.timedelta(days=NO_SHOW_DAYS + 1),
+        ).values_list("slot_start", flat=True)
+        if s is not None
+    ]
+    blocked = booking_blocked_until(no_shows, today)
+    if blocked is not None:
+        raise DomainError(
+            "booking_blocked",
+            _(
+                "After repeated no-shows, online booking opens again on %(date)s; the station "
+                "still takes walk-ins"
+            )
+            % {"date": blocked.isoformat()},
+            field="slot_start",
+        )
+    slot_start = slot_start.astimezone(dt.UTC)
+    day = clock_day(slot_start)
+    if (
+        slot_start <= now
+        or day > today + dt.timedelta(days=BOOKING_HORIZON_DAYS)
+        or slot_start not in slot_starts(station, day)
+    ):
+        raise DomainError(
+            "invalid_slot",
+            _("Choose one of the station's open slots in the next %(days)s days")
+            % {"days": BOOKING_HORIZON_DAYS},
+            field="slot_start",
+        )
+    _open_visit(vehicle)
+    SlotCounter.objects.bulk_create(
+        [SlotCounter(station=station, start=slot_start)], ignore_conflicts=True
+    )
+    counter = SlotCounter.objects.select_for_update().get(station=station, start=slot_start)
+    if counter.taken >= station.capacity_per_slot:
+        raise Conflict("slot_full", _("This slot is full; choose another"), field="slot_start")
+    counter.taken += 1
+    counter.save(update_fields=["taken"])
+    appt = _create(
+        station=station,
+        vehicle=vehicle,
+        owner=person,
+        slot_start=slot_start,
+        state=AppointmentState.BOOKED,
+        due=due,
+        cross_region=cross,
+        created_at=now,
+    )
+    _event(appt, "book", "", actor)
+    audit_record(
+        actor=actor,
+        action="inspection.appointment_book",
+        object_type="appointment",
+        object_ref=str(appt.public_id),
+        after=_appointment_snapshot(appt),
+        subject_person_ref=str(person.public_id),
+    )
+    return appt
+
+
+def clock_day(at: dt.datetime) -> dt.date:
+    """The Beijing date of an instant."""
+    return at.astimezone(clock.SHANGHAI).date()
+
+
+@transaction.atomic
+def walk_in_check_in(*, actor: Actor, principal: Any, vehicle: Vehicle) -> Appointment:
+    """The station checks in a vehicle that came without an appointment (walk-in): the same
+    rules as a booking, without slot, capacity or the no-show block."""
+    station = station_of(principal)
+    if station is None:
+        raise Forbidden("forbidden", _("Only an inspection station may check in vehicles"))
+    due, cross = _eligible(vehicle, station, clock.today())
+    _open_visit(vehicle)
+    now = clock.now()
+    appt = _create(
+        station=station,
+        vehicle=vehicle,
+        owner=vehicle.owner_person,
+        slot_start=None,
+        walk_in=True,
+        state=AppointmentState.CHECKED_IN,
+        due=due,
+        cross_region=cross,
+        created_at=now,
+        checked_in_at=now,
+    )
+    _event(appt, "walk_in", "", actor)
+    audit_record(
+        actor=actor,
+        action="inspection.walk_in",
+        object_type="appointment",
+        object_ref=str(appt.public_id),
+        after=_appointment_snapshot(appt),
+        subject_person_ref=str(vehicle.owner_person.public_id) if vehicle.owner_person else "",
+    )
+    return appt
+
+
+def _role(principal: Any, appt: Appointment) -> str:
+    if principal is None:
+        return "system"
+    if (
+        principal.has_perm("inspection.operate_station")
+        and principal.organisation_id is not None
+        and principal.organisation_id == appt.station.organisation_id
+    ):
+        return "station"
+    if appt.owner_id is not None and getattr(principal, "person_id", None) == appt.owner_id:
+        return "owner"
+    return ""
+
+
+def _move(appt: Appointment, command: str, *, actor: Actor, reason: str = "") -> Appointment:
+    """Apply one transition of the table to a locked appointment (checks done by the caller)."""
+    t = TRANSITIONS[command]
+    if appt.state not in t.source:
+        raise Conflict(
+            "invalid_transition",
+            _("This appointment cannot be changed that way now (it is %(state)s)")
+            % {"state": AppointmentState(appt.state).label},
+            field="state",
+        )
+    before = _appointment_snapshot(appt)
+    source = appt.state
+    now = clock.now()
+    appt.state = t.target
+    if t.target == AppointmentState.CHECKED_IN:
+        appt.checked_in_at = now
+    else:
+        appt.closed_at = now
+    appt.version += 1
+    appt.save()
+    if command == "cancel" and appt.slot_start is not None:
+        SlotCounter.objects.filter(station_id=appt.station_id, start=appt.slot_start).update(
+            taken=F("taken") - 1
+        )
+    _event(appt, command, source, actor, reason)
+    audit_record(
+        actor=actor,
+        action=f"inspection.appointment_{command}",
+        object_type="appointment",
+        object_ref=str(appt.public_id),
+        before=before,
+        after=_appointment_snapshot(appt),
+        reason=reason,
+        subject_person_ref=str(appt.owner.public_id) if appt.owner else "",
+    )
+    return appt
+
+
+def _locked(appt: Appointment) -> Appointment:
+    return (
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("station__organisation", "vehicle__plate", "owner")
+        .get(pk=appt.pk)
+    )
+
+
+@transaction.atomic
+def appointment_transition(
+    *, actor: Actor, principal: Any, appointment: Appointment, command: str, reason: str = ""
+) -> Appointment:
+    """Run a named command on an appointment (``check_in``, ``cancel``, ``mark_no_show``) as
+    the workflow table allows; ``principal`` None is the system (scheduled jobs)."""
+    t = TRANSITIONS.get(command)
+    if t is None or command == "record_result":
+        raise DomainError("unknown_command", _("Unknown command"), field="command")
+    appt = _locked(appointment)
+    role = _role(principal, appt)
+    if not role:
+        raise NotFound("not_found", _("Appointment not found"))
+    if role not in t.by:
+        raise Forbidden("forbidden", _("You may not do this to this appointment"))
+    now = clock.now()
+    if command == "cancel" and role == "owner":
+        assert appt.slot_start is not None or appt.state != AppointmentState.BOOKED
+        if appt.slot_start is not None and now > appt.slot_start - cancel_before():
+            raise DomainError(
+                "too_late_to_cancel",
+                _("An appointment can be cancelled up to %(minutes)s minutes before its slot")
+                % {"minutes": int(cancel_before().total_seconds() // 60)},
+                field="slot_start",
+            )
+    if command == "mark_no_show" and appt.slot_start is not None:
+        ends = appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes)
+        if now < ends:
+            raise Conflict("slot_not_over", _("The slot is not over yet"), field="slot_start")
+    if command == "check_in":
+        if appt.station.status != StationStatus.RECOGNISED:
+            raise DomainError(
+                "station_suspended",
+                _("This station is not recognised at present"),
+                field="station",
+                citation="R164 Art. 72",
+            )
+        if appt.slot_start is not None and clock_day(appt.slot_start) != clock.today():
+            raise DomainError(
+                "not_today", _("Check in on the day of the appointment"), field="slot_start"
+            )
+    return _move(appt, command, actor=actor, reason=reason)
+
+
+def appointments_no_show_run(*, actor: Actor) -> int:
+    """Mark as no-shows the bookings whose slot ended more than NO_SHOW_GRACE_MINUTES ago
+    without a check-in (the daily job); each one in its own transaction."""
+    now = clock.now()
+    grace = dt.timedelta(minutes=NO_SHOW_GRACE_MINUTES)
+    marked = 0
+    stale = Appointment.objects.filter(
+        state=AppointmentState.BOOKED, slot_start__lt=now - grace
+    ).select_related("station")
+    for appt in stale.iterator():
+        assert appt.slot_start is not None
+        if appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes) + grace > now:
+            continue
+        try:
+            appointment_transition(
+                actor=actor, principal=None, appointment=appt, command="mark_no_show"
+            )
+        except Conflict:  # checked in or cancelled meanwhile
+            continue
+        marked += 1
+    return marked
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+def _clean_items(items: Any, wanted: set[str]) -> dict[str, dict[str, str]]:
+    if not isinstance(items, dict):
+        raise DomainError("invalid_items", _("Give a result for each item"), field="items")
+    clean: dict[str, dict[str, str]] = {}
+    for key, value in items.items():
+        if key not in InspectionItem.values:
+            raise DomainError("unknown_item", _("Unknown inspection item"), field=f"items.{key}")
+        outcome = value.get("outcome") if isinstance(value, dict) else None
+        fix = str(value.get("fix") or "").strip() if isinstance(value, dict) else ""
+        if outcome not in Outcome.values:
+            raise DomainError("invalid_outcome", _("Give pass or fail"), field=f"items.{key}")
+        if outcome == Outcome.FAIL and not fix:
+            raise DomainError("fix_required", _("Say what must be fixed"), field=f"items.{key}")
+        if len(fix) > 200:
+            raise DomainError("fix_too_long", _("At most 200 characters"), field=f"items.{key}")
+        clean[key] = {"outcome": outcome, "fix": fix if outcome == Outcome.FAIL else ""}
+    missing = sorted(wanted - set(clean))
+    if missing:
+        raise DomainError(
+            "items_missing", _("Give a result for each item"), field=f"items.{missing[0]}"
+        )
+    extra = sorted(set(clean) - wanted)
+    if extra:
+        raise DomainError(
+            "item_not_retested",
+            _("A re-test examines only the items that failed"),
+            field=f"items.{extra[0]}",
+        )
+    return clean
+
+
+def _first_result(result: InspectionResult) -> tuple[InspectionResult, int]:
+    retests = 0
+    while result.retest_of_id is not None:
+        result = InspectionResult.objects.get(pk=result.retest_of_id)
+        retests += 1
+    return result, retests
+
+
+@transaction.atomic
+def inspection_result_record(
+    *,
+    actor: Actor,
+    principal: Any,
+    appointment: Appointment,
+    items: dict[str, Any],
+    inspector: str = "",
+) -> InspectionResult:
+    """Record the station's result of an inspection, item by item. The first result closes
+    the visit (checked_in → done); a failed vehicle may be re-tested on its failed items
+    (local policy, see ``rules.RETEST_DAYS``). A pass issues the label at once, in the same
+    transaction: the vehicle's new period (``rules.next_valid_until``) on its record and the
+    electronic label voucher (R164 Arts. 54–56), wherever the vehicle is registered."""
+    appt = _locked(appointment)
+    if _role(principal, appt) != "station":
+        raise NotFound("not_found", _("Appointment not found"))
+    if appt.station.status != StationStatus.RECOGNISED:
+        raise DomainError(
+            "station_suspended",
+            _("This station is not recognised at present"),
+            field="station",
+            citation="R164 Art. 72",
+        )
+    today = clock.today()
+    last = appt.results.order_by("-id").first()
+    retest_of: InspectionResult | None = None
+    if appt.state == AppointmentState.CHECKED_IN:
+        wanted = set(InspectionItem.values)
+    elif appt.state == AppointmentState.DONE and last is not None and last.outcome == Outcome.FAIL:
+        first, retests = _first_result(last)
+        if not retest_open(
+            first_result_on=clock_day(first.recorded_at), retests=retests, today=today
+        ):
+            raise DomainError(
+                "retest_closed",
+                _(
+                    "A re-test is possible within %(days)s days and at most %(max)s times; "
+                    "book a new inspection"
+                )
+                % {"days": RETEST_DAYS, "max": RETEST_MAX},
+                field="items",
+            )
+        wanted = {k for k, v in last.items.items() if v["outcome"] == Outcome.FAIL}
+        retest_of = last
+    else:
+        raise Conflict(
+            "not_checked_in",
+            _("Record a result for a vehicle checked in (or a failed one, for a re-test)"),
+            field="state",
+        )
+    inspector = inspector.strip()
+    if len(inspector) > 64:
+        raise DomainError("inspector_too_long", _("At most 64 characters"), field="inspector")
+    clean = _clean_items(items, wanted)
+    passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
+    if retest_of is None:
+        _move(appt, "record_result", actor=actor)
+    vehicle = appt.vehicle
+    facts = facts_of(vehicle)
+    valid_until: dt.date | None = None
+    label_ref = ""
+    if passed:
+        due = vehicle.inspection_valid_until or appt.due
+        valid_until = next_valid_until(facts, due=due, passed_on=today)
+        vehicle = registry.vehicle_inspection_record(
+            actor=actor,
+            vehicle=vehicle,
+            valid_until=valid_until,
+            reason=f"inspection {appt.public_id}",
+        )
+        label = document_issue(
+            actor=actor,
+            kind=DocumentKind.INSPECTION_LABEL,
+            subject_type="vehicle",
+            subject_ref=str(vehicle.public_id),
+            holder_person_ref=str(appt.owner.public_id) if appt.owner else "",
+            fields={
+                "plate": vehicle.plate.number if vehicle.plate else "",
+                "vin": vehicle.vin,
+                "inspection_valid_until": valid_until.strftime("%Y-%m"),
+                "valid_until": valid_until.strftime("%Y-%m"),
+                "remarks": f"检验合格 {appt.station.organisation.name}"[:80],
+            },
+        )
+        label_ref = str(label.public_id)
+    reform = reform_on(today)
+    result = InspectionResult.objects.create(
+        appointment=appt,
+        retest_of=retest_of,
+        outcome=Outcome.PASS if passed else Outcome.FAIL,
+        items=clean,
+        inspector=inspector,
+        recorded_by=actor.ref[:64],
+        recorded_at=clock.now(),
+        valid_until=valid_until,
+        label_ref=label_ref,
+        rule=f"inspection.schedule@{reform.since.isoformat() if reform else 'statutory'}",
+    )
+    audit_record(
+        actor=actor,
+        action="inspection.result_record",
+        object_type="inspection_result",
+        object_ref=str(result.public_id),
+        after={
+            "appointment": str(appt.public_id),
+            "retest_of": str(retest_of.public_id) if retest_of else None,
+            "outcome": result.outcome,
+            "items": clean,
+            "valid_until": valid_until.isoformat() if valid_until else None,
+            "label": label_ref,
+            "rule": result.rule,
+        },
+        subject_person_ref=str(appt.owner.public_id) if appt.owner else "",
+    )
+    return result
