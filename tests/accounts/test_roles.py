@@ -40,6 +40,16 @@ def test_every_role_is_a_group_with_exactly_its_permissions() -> None:
         ("outlet_post", {"cases.handle_outlet_application"}, {"registry.search_registry"}),
         ("citizen", set(), {"registry.view_vehicle"}),
         (
+            "police_officer",
+            {
+                "violations.view_violation",
+                "violations.record_violation",
+                "violations.void_violation",
+            },
+            {"cases.review_application"},
+        ),
+        ("counter_clerk", set(), {"violations.record_violation", "violations.void_violation"}),
+        (
             "inspection_station",
             {"inspection.operate_station"},
             {"inspection.manage_station", "registry.view_vehicle", "cases.handle_application"},

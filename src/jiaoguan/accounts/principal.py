@@ -26,8 +26,11 @@ SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "registry.search_registry",
     ),
     "persons:read": ("registry.view_person",),
+    "violations:write": ("violations.record_violation", "violations.view_violation"),
 }
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "registry:read": "Read vehicles and driving licences in the client's region.",
     "persons:read": "Read person records (masked identifiers) in the client's region.",
+    "violations:write": "Record traffic violations (with evidence) in the client's region "
+    "and read them back.",
 }

@@ -21,6 +21,11 @@ _REGISTRY_READ = (
     "registry.view_drivinglicence",
     "registry.search_registry",
 )
+_VIOLATIONS = (
+    "violations.view_violation",
+    "violations.record_violation",
+    "violations.void_violation",
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ ROLES: tuple[Role, ...] = (
         "交通民警",
         "Police officer",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, "registry.change_vehicle_status"),
+        (*_REGISTRY_READ, "registry.change_vehicle_status", *_VIOLATIONS),
     ),
     Role("accident_assistant", "事故协理员", "Rural accident assistant", AccountKind.STAFF),
     Role("insurer_adjuster", "保险理赔员", "Insurer adjuster", AccountKind.STAFF),

@@ -19,6 +19,7 @@ from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.platforms.api import router as platforms_router
 from jiaoguan.registry.api import router as registry_router
+from jiaoguan.violations.api import router as violations_router
 
 _scopes = "\n".join(f"- `{k}`: {v}" for k, v in SCOPE_DESCRIPTIONS.items())
 
@@ -61,3 +62,4 @@ api.add_router("/", inspection_router)
 api.add_router("/", licensing_router)
 api.add_router("/", payments_router)
 api.add_router("/", platforms_router)
+api.add_router("/", violations_router)

@@ -487,6 +487,21 @@ def licence_cancel(*, actor: Actor, licence: DrivingLicence, reason: str) -> Dri
 
 
 @transaction.atomic
+def licence_scoring_record(
+    *, actor: Actor, licence: DrivingLicence, points: int, reason: str, detained: bool | None = None
+) -> DrivingLicence:
+    """Record the points of the current scoring cycle (R163 Art. 3) and, when ``detained`` is
+    given, the licence detained at full score (status suspended, Art. 17) or returned (valid,
+    Art. 23); the violations app decides."""
+    changes: dict[str, Any] = {"points": points}
+    action = "licence.points_record"
+    if detained is not None:
+        changes["status"] = "suspended" if detained else "valid"
+        action = "licence.detain" if detained else "licence.return"
+    return _licence_change(licence, actor=actor, action=action, reason=reason, **changes)
+
+
+@transaction.atomic
 def person_name_change(*, actor: Actor, person: Person, name: str, reason: str) -> Person:
     """Record the name the population register now holds for a person (R162 Art. 66:
     a change of recorded details); the caller has checked it with the register."""

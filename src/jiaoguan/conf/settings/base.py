@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "jiaoguan.platforms",
     "jiaoguan.inspection",
     "jiaoguan.licensing",
+    "jiaoguan.violations",
     "jiaoguan.plates",
 ]
 

@@ -1,0 +1,939 @@
+"""Every write about violations and points (DESIGN.md, "Where things go"). Each public function
+is one transaction with its audit rows; a violation's state moves only through
+:func:`violation_transition` and the table in ``workflow.py``.
+
+When points land (R163 Art. 13; DOMAIN.md §5.7): "在作出行政处罚决定的同时予以记分": the points
+are recorded with the penalty decision, and a camera record becomes a decision when its driver
+is established. Here that is the moment the driver is confirmed (``violation_confirm_driver``):
+the decision date is that day, the fine falls due 15 days later, and the points go into the
+ledger of the cycle that contains the *date of the violation* (cycles of 12 months counted from
+the licence's first issue, Art. 3, ``licensing.rules.cycle_bounds``).
+
+The ledger (:class:`PointEntry`, per licence and cycle) is the record of points; the licence's
+``points`` field is kept equal to the points counting in the current cycle through the
+registry's ``licence_scoring_record`` (history and audit there):
+
+* reaching 12 in a cycle (Art. 17) detains the licence and opens the full-score education duty
+  with its study days (Art. 18, ``full_score_study_days``); points landing while a duty is open
+  belong to it and lengthen the study when they pass another 12;
+* at the end of a cycle below 12 its points are cleared, except those of fines overdue and
+  unpaid, which carry over into the next cycle (Art. 15, ``cycle_end_clearing``); at 12 or more
+  they stay until the full-score process ends (Art. 23);
+* a violation handled after its cycle was closed still counts there: it can bring that cycle
+  to 12; otherwise it is settled as the cycle's end settled the others (its fine, decided
+  after that end, was not overdue then, so its points are cleared);
+* voiding a violation voids its points (Art. 16); a duty left below 12 points is cancelled and
+  the licence returned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+
+from jiaoguan.accounts.constants import AccountKind
+from jiaoguan.accounts.principal import Principal
+from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.kernel import clock, regions
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, InvalidIdentifier, Problem
+from jiaoguan.kernel.idnumber import IdNumber
+from jiaoguan.kernel.plates import Plate as PlateNumber
+from jiaoguan.licensing.rules import (
+    FULL_SCORE,
+    PointRecord,
+    cycle_bounds,
+    cycle_end_clearing,
+    full_score_study_days,
+    offence_points,
+    point_value,
+    scoring_cycle,
+)
+from jiaoguan.payments.constants import OrderStatus
+from jiaoguan.payments.models import FeeOrder
+from jiaoguan.payments.services import fee_order_close, fee_order_create
+from jiaoguan.registry import services as registry
+from jiaoguan.registry.models import DrivingLicence, Person, Vehicle
+from jiaoguan.violations import rules, workflow
+from jiaoguan.violations.apps import PURPOSE_PREFIX
+from jiaoguan.violations.constants import DutyState, EntryKind, EntryState, Source, State
+from jiaoguan.violations.models import (
+    EducationDuty,
+    PointCycle,
+    PointEntry,
+    Violation,
+    ViolationEvent,
+)
+
+OBJECT_TYPE = "violation"
+RECORD_PERMISSION = "violations.record_violation"
+MAX_EVIDENCE = 20
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+#: A clock a few minutes fast at a camera is not an error; a date in the future is.
+CLOCK_SKEW = dt.timedelta(minutes=10)
+FINE_ITEM_NAME = "交通违法罚款"
+
+
+def snapshot(v: Violation) -> dict[str, Any]:
+    return {
+        "number": v.number,
+        "state": v.state,
+        "plate_number": v.plate_number,
+        "occurred_at": v.occurred_at.isoformat(),
+        "region_code": v.region_code,
+        "offence_code": v.offence_code,
+        "points": v.points,
+        "fine_fen": v.fine_fen,
+        "driver": str(v.driver.public_id) if v.driver_id and v.driver else None,
+        "decided_on": v.decided_on.isoformat() if v.decided_on else None,
+        "fee_order_no": v.fee_order_no,
+    }
+
+
+def _owner_ref(v: Violation) -> str:
+    owner = v.vehicle.owner_person
+    return str(owner.public_id) if owner is not None else ""
+
+
+def _subject_ref(v: Violation) -> str:
+    return str(v.driver.public_id) if v.driver_id and v.driver else _owner_ref(v)
+
+
+def occurred_on(v: Violation) -> dt.date:
+    """The date of the violation in China: the date that picks its scoring cycle."""
+    return v.occurred_at.astimezone(clock.SHANGHAI).date()
+
+
+# ---- recording ---------------------------------------------------------------------------
+
+
+def _in_scope(principal: Principal, region_code: str) -> bool:
+    return regions.contains(principal.region_scope or "", region_code)
+
+
+def _check_evidence(evidence: Sequence[Mapping[str, Any]], problems: list[Problem]) -> list[dict]:
+    clean: list[dict[str, str]] = []
+    if len(evidence) > MAX_EVIDENCE:
+        problems.append(Problem("invalid_evidence", _("At most 20 pieces of evidence"), "evidence"))
+        return clean
+    for n, item in enumerate(evidence):
+        url, digest = str(item.get("url") or ""), item.get("sha256")
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            parts = None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
+            problems.append(
+                Problem(
+                    "invalid_evidence", _("Give the evidence's web address"), f"evidence.{n}.url"
+                )
+            )
+        elif len(url) > 500:
+            problems.append(
+                Problem("invalid_evidence", _("The address is too long"), f"evidence.{n}.url")
+            )
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest.lower()):
+            problems.append(
+                Problem(
+                    "invalid_digest",
+                    _("A SHA-256 digest is 64 hexadecimal digits"),
+                    f"evidence.{n}.sha256",
+                )
+            )
+        if not problems:
+            clean.append({"url": url, "sha256": str(digest).lower()})
+    return clean
+
+
+def _text(value: str, name: str, limit: int, problems: list[Problem]) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > limit:
+        problems.append(
+            Problem(
+                "invalid_text",
+                _("Enter 1 to %(limit)d characters") % {"limit": limit},
+                name,
+            )
+        )
+    return value
+
+
+@transaction.atomic
+def violation_record(
+    *,
+    actor: Actor,
+    principal: Principal,
+    plate_number: str,
+    occurred_at: dt.datetime,
+    place: str,
+    region_code: str,
+    offence_code: str,
+    description: str,
+    citation: str,
+    points: int,
+    fine_fen: int,
+    evidence: Sequence[Mapping[str, Any]] = (),
+    twelve_point_offence: str = "",
+    external_ref: str = "",
+) -> tuple[Violation, bool]:
+    """Record a violation, from an enforcement system (partner API scope
+    ``violations:write``) or an officer (permission ``violations.record_violation``), each
+    only where its region scope covers the place. Returns the violation and whether it was
+    created: an enforcement system sending the same ``external_ref`` again gets the first
+    record back (retries are safe)."""
+    if not principal.has_perm(RECORD_PERMISSION):
+        raise Forbidden("not_permitted", _("You may not record violations"))
+    partner = principal.kind == "partner"
+    source = Source.ENFORCEMENT_SYSTEM if partner else Source.OFFICER
+    source_ref = actor.ref
+    external_ref = (external_ref or "").strip()[:64]
+    if external_ref:
+        existing = Violation.objects.filter(source_ref=source_ref, external_ref=external_ref)
+        if (found := existing.first()) is not None:
+            return found, False
+    problems: list[Problem] = []
+    vehicle: Vehicle | None = None
+    try:
+        plate = str(PlateNumber.parse(plate_number or ""))
+    except InvalidIdentifier as exc:
+        problems.append(Problem(exc.code, exc.message, "plate_number", exc.citation))
+        plate = ""
+    if plate:
+        vehicle = Vehicle.objects.select_related("owner_person").filter(plate__number=plate).first()
+        if vehicle is None:
+            problems.append(
+                Problem(
+                    "unknown_plate", _("No vehicle is registered with this plate"), "plate_number"
+                )
+            )
+    region_code = (region_code or "").strip()
+    region_ok = (
+        len(region_code) == 6
+        and region_code.isdigit()
+        and regions.province(region_code[:2]) is not None
+    )
+    if not region_ok:
+        problems.append(
+            Problem("invalid_region", _("Enter a 6-digit region code (GB/T 2260)"), "region_code")
+        )
+    if occurred_at.tzinfo is None or occurred_at > clock.now() + CLOCK_SKEW:
+        problems.append(
+            Problem("invalid_time", _("The time of the violation is in the future"), "occurred_at")
+        )
+    place = _text(place, "place", 120, problems)
+    description = _text(description, "description", 200, problems)
+    citation = _text(citation, "citation", 200, problems)
+    offence_code = (offence_code or "").strip()
+    if not rules.OFFENCE_CODE.fullmatch(offence_code):
+        problems.append(
+            Problem("invalid_offence_code", _("An offence code has 4 or 5 digits"), "offence_code")
+        )
+    if points != 0:
+        decision = point_value(points=points)
+        if not decision.allowed:
+            problems.append(
+                Problem(decision.code, _(decision.message), "points", decision.citations[0])
+            )
+    if twelve_point_offence:
+        decision = offence_points(offence=twelve_point_offence)
+        if not decision.allowed:
+            problems.append(
+                Problem(decision.code, _(decision.message), "twelve_point_offence", "R163 Art. 8")
+            )
+        elif points != FULL_SCORE:
+            problems.append(
+                Problem(
+                    "twelve_points_required",
+                    _("This offence carries 12 points"),
+                    "points",
+                    "R163 Art. 8",
+                )
+            )
+    if not 0 <= fine_fen <= rules.MAX_FINE_FEN:
+        problems.append(
+            Problem(
+                "invalid_fine",
+                _("A fine is 0 to 5,000 yuan, in fen"),
+                "fine_fen",
+                rules.MAX_FINE_CITATION,
+            )
+        )
+    elif fine_fen == 0 and points == 0:
+        problems.append(
+            Problem("nothing_to_record", _("A violation carries a fine or points"), "fine_fen")
+        )
+    clean_evidence = _check_evidence(evidence, problems)
+    if partner and not evidence:
+        problems.append(
+            Problem(
+                "evidence_required",
+                _("A record from an enforcement system needs its evidence"),
+                "evidence",
+            )
+        )
+    if problems:
+        first = problems[0]
+        raise DomainError(
+            first.code, first.message, field=first.field, citation=first.citation, problems=problems
+        )
+    if not _in_scope(principal, region_code):
+        raise Forbidden(
+            "outside_region",
+            _("The place of the violation is outside your region"),
+            field="region_code",
+        )
+    assert vehicle is not None
+    now = clock.now()
+    violation = Violation.objects.create(
+        number=f"{region_code[:4]}{now.astimezone(clock.SHANGHAI):%y%m%d}"
+        f"{secrets.randbelow(10**8):08d}",
+        vehicle=vehicle,
+        plate_number=plate,
+        occurred_at=occurred_at,
+        place=place,
+        region_code=region_code,
+        city_code=region_code[:4],
+        province_code=region_code[:2],
+        offence_code=offence_code,
+        description=description,
+        citation=citation,
+        twelve_point_offence=twelve_point_offence,
+        points=points,
+        fine_fen=fine_fen,
+        evidence=clean_evidence,
+        source=source,
+        source_ref=source_ref,
+        external_ref=external_ref,
+        recorded_by_label=actor.label[:150],
+        created_at=now,
+        updated_at=now,
+    )
+    ViolationEvent.objects.create(
+        violation=violation,
+        command="record",
+        from_state="",
+        to_state=violation.state,
+        actor_ref=actor.ref,
+        actor_label=actor.label[:150],
+        at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="violation.record",
+        object_type=OBJECT_TYPE,
+        object_ref=str(violation.public_id),
+        after=snapshot(violation),
+        subject_person_ref=_owner_ref(violation),
+    )
+    return violation, True
+
+
+# ---- the workflow ------------------------------------------------------------------------
+
+
+def _is_owner(principal: Principal | None, v: Violation) -> bool:
+    person_id = getattr(principal, "person_id", None)
+    return bool(person_id) and v.vehicle.owner_person_id == person_id
+
+
+def _check_actor(t: workflow.Transition, principal: Principal | None, v: Violation) -> None:
+    if t.by == "system":
+        if principal is not None:
+            raise Forbidden("not_permitted", _("You may not do this"))
+        return
+    if principal is None:
+        raise Forbidden("not_permitted", _("You may not do this"))
+    staff_may = (
+        principal.kind == AccountKind.STAFF
+        and principal.has_perm(t.permission)
+        and _in_scope(principal, v.region_code)
+    )
+    if t.by == "party" and _is_owner(principal, v):
+        return
+    if not staff_may:
+        raise Forbidden("not_permitted", _("You may not do this"))
+
+
+@transaction.atomic
+def violation_transition(
+    *,
+    actor: Actor,
+    principal: Principal | None,
+    violation: Violation,
+    command: str,
+    reason: str = "",
+    **changes: Any,
+) -> Violation:
+    """The only code that moves a violation: locks it, checks the table and who may run the
+    command, appends the history row and writes the audit row."""
+    t = workflow.TRANSITIONS.get(command)
+    if t is None:
+        raise DomainError("unknown_command", _("Unknown command"), field="command")
+    v = (
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("vehicle__owner_person", "driver")
+        .get(pk=violation.pk)
+    )
+    _check_actor(t, principal, v)
+    if not workflow.allowed(command, v.state):
+        raise Conflict(
+            "transition_not_allowed",
+            _("The violation is %(state)s: this does not apply") % {"state": v.get_state_display()},
+            citation=t.citation or None,
+        )
+    reason = (reason or "").strip()
+    if t.reason_required and not reason:
+        raise DomainError("reason_required", _("Give a reason"), field="reason")
+    before = snapshot(v)
+    previous = v.state
+    v.state = t.target
+    for name, value in changes.items():
+        setattr(v, name, value)
+    if t.reason_required:
+        v.reason = reason[:500]
+    v.version += 1
+    v.updated_at = clock.now()
+    v.save()
+    ViolationEvent.objects.create(
+        violation=v,
+        command=command,
+        from_state=previous,
+        to_state=v.state,
+        actor_ref=actor.ref,
+        actor_label=actor.label[:150],
+        reason=reason[:500],
+        at=v.updated_at,
+    )
+    audit_record(
+        actor=actor,
+        action=f"violation.{command}",
+        object_type=OBJECT_TYPE,
+        object_ref=str(v.public_id),
+        before=before,
+        after=snapshot(v),
+        reason=reason,
+        subject_person_ref=_subject_ref(v),
+    )
+    return v
+
+
+def _driver_of(principal: Principal, driver_id_number: str) -> Person:
+    number = (driver_id_number or "").strip().upper()
+    if not number:
+        person = (
+            getattr(principal, "person", None) if getattr(principal, "person_id", None) else None
+        )
+        if person is None:
+            raise DomainError(
+                "driver_required", _("Enter the driver's ID number"), field="driver_id_number"
+            )
+        return person
+    try:
+        parsed = str(IdNumber.parse(number))
+    except InvalidIdentifier as exc:
+        raise DomainError(
+            exc.code, exc.message, field="driver_id_number", citation=exc.citation
+        ) from exc
+    person = Person.objects.filter(id_number_index=registry.id_number_index(parsed)).first()
+    if person is None or not DrivingLicence.objects.filter(person=person).exists():
+        raise DomainError(
+            "no_licence",
+            _("No driving licence is recorded for this ID number"),
+            field="driver_id_number",
+        )
+    return person
+
+
+@transaction.atomic
+def violation_confirm_driver(
+    *, actor: Actor, principal: Principal, violation: Violation, driver_id_number: str = ""
+) -> Violation:
+    """The vehicle's owner confirms who drove: themselves (no ID number) or another person
+    with a licence, named by ID number; an officer in scope may record it for them. This is
+    the penalty decision (R163 Art. 13): the fine falls due and the points land in the cycle
+    of the violation's date."""
+    driver = _driver_of(principal, driver_id_number)
+    licence = DrivingLicence.objects.select_for_update().get(person=driver)
+    if licence.status in ("cancelled", "revoked"):
+        raise DomainError(
+            "licence_not_in_use",
+            _("This driving licence is cancelled or revoked"),
+            field="driver_id_number",
+        )
+    v = Violation.objects.select_related("vehicle").get(pk=violation.pk)
+    cycle = scoring_cycle(first_issued=licence.first_issue_date, on=occurred_on(v))
+    if not cycle.allowed:
+        raise DomainError(
+            cycle.code, _(cycle.message), field="driver_id_number", citation=cycle.citations[0]
+        )
+    if v.vehicle.owner_person_id != driver.pk and _open_duty(licence) is not None:
+        raise DomainError(
+            "driver_at_full_score",
+            _("A driver at 12 points may not take the violations of another vehicle"),
+            field="driver_id_number",
+            citation="R163 Art. 14",
+        )
+    today = clock.today()
+    v = violation_transition(
+        actor=actor,
+        principal=principal,
+        violation=v,
+        command="confirm_driver",
+        driver=driver,
+        licence=licence,
+        decided_on=today,
+        fine_due_on=rules.fine_due_on(today),
+    )
+    if v.points:
+        _land(actor, v, licence, cycle.rule)
+    return v
+
+
+def _purpose(v: Violation) -> str:
+    return f"{PURPOSE_PREFIX}{v.public_id}"
+
+
+@transaction.atomic
+def violation_fee_order(*, actor: Actor, principal: Principal, violation: Violation) -> FeeOrder:
+    """The fee order of a confirmed violation's fine (one open order; created on first ask).
+    Its payer is the driver; the owner or the driver may pay it."""
+    v = (
+        Violation.objects.select_for_update()
+        .select_related("vehicle", "driver")
+        .get(pk=violation.pk)
+    )
+    if not (_is_owner(principal, v) or getattr(principal, "person_id", None) == v.driver_id):
+        raise Forbidden("not_permitted", _("You may not do this"))
+    if v.state != State.DRIVER_CONFIRMED or v.driver is None:
+        raise Conflict("not_payable", _("Confirm the driver first; a paid fine is not paid again"))
+    if v.fine_fen == 0:
+        raise Conflict("no_fine", _("This violation carries no fine"))
+    existing = (
+        FeeOrder.objects.filter(purpose_ref=_purpose(v))
+        .exclude(status=OrderStatus.CLOSED)
+        .order_by("-id")
+        .first()
+    )
+    if existing is not None:
+        return existing
+    order = fee_order_create(
+        actor=actor,
+        payer_person_ref=str(v.driver.public_id),
+        purpose_ref=_purpose(v),
+        subject=f"{FINE_ITEM_NAME} {v.number}",
+        items=[
+            {"code": f"fine_{v.offence_code}", "name": FINE_ITEM_NAME, "amount_fen": v.fine_fen}
+        ],
+    )
+    v.fee_order_no = order.order_no
+    v.save(update_fields=["fee_order_no"])
+    return order
+
+
+def on_fine_paid(order: FeeOrder) -> None:
+    """Payments tells us a fine was paid (inside the transaction that marks the order paid):
+    the violation moves to paid, the ledger marks its fine paid, and a violation whose points
+    are already settled is closed."""
+    v = Violation.objects.filter(public_id=order.purpose_ref.removeprefix(PURPOSE_PREFIX)).first()
+    if v is None or v.state != State.DRIVER_CONFIRMED:
+        return
+    actor = Actor.system("payments")
+    v = violation_transition(
+        actor=actor, principal=None, violation=v, command="pay", paid_at=order.paid_at
+    )
+    PointEntry.objects.filter(violation=v).update(fine_paid=True)
+    _close_if_settled(actor, v)
+
+
+def _close_if_settled(actor: Actor, v: Violation) -> None:
+    if v.state == State.PAID and not v.point_entries.filter(state=EntryState.ACTIVE).exists():
+        violation_transition(actor=actor, principal=None, violation=v, command="close")
+
+
+@transaction.atomic
+def violation_contest(
+    *, actor: Actor, principal: Principal, violation: Violation, reason: str
+) -> Violation:
+    """An officer marks a record contested while it is checked (R163 Art. 33(1))."""
+    return violation_transition(
+        actor=actor, principal=principal, violation=violation, command="contest", reason=reason
+    )
+
+
+@transaction.atomic
+def violation_uphold(
+    *, actor: Actor, principal: Principal, violation: Violation, reason: str
+) -> Violation:
+    """The check found the record right: it is open again for the driver to be confirmed."""
+    return violation_transition(
+        actor=actor, principal=principal, violation=violation, command="uphold", reason=reason
+    )
+
+
+@transaction.atomic
+def violation_void(
+    *, actor: Actor, principal: Principal, violation: Violation, reason: str
+) -> Violation:
+    """An officer voids an unpaid record, with the reason (R163 Art. 16): its points leave the
+    ledger, an open fee order is closed, and a full-score duty left below 12 points is
+    cancelled and the licence returned."""
+    v = violation_transition(
+        actor=actor, principal=principal, violation=violation, command="void", reason=reason
+    )
+    for order in FeeOrder.objects.filter(
+        purpose_ref=_purpose(v), status__in=(OrderStatus.CREATED, OrderStatus.PAYING)
+    ):
+        fee_order_close(actor=actor, order=order, reason="violation void")
+    if v.licence_id is None:
+        return v
+    licence = DrivingLicence.objects.select_for_update().get(pk=v.licence_id)
+    entries = list(v.point_entries.exclude(state=EntryState.VOID).select_related("duty"))
+    if not entries:
+        return v
+    now = clock.now()
+    PointEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+        state=EntryState.VOID, settled_at=now
+    )
+    detained: bool | None = None
+    for duty in {e.duty for e in entries if e.duty and e.duty.state == DutyState.OPEN}:
+        if _duty_points(duty) < FULL_SCORE:
+            _duty_end(actor, duty, DutyState.CANCELLED, reason)
+            detained = False if licence.status == "suspended" else None
+        else:
+            _duty_recompute(actor, duty, licence)
+    _sync_points(actor, licence, reason=f"violation {v.number} void", detained=detained)
+    return v
+
+
+# ---- the ledger --------------------------------------------------------------------------
+
+
+def _cycle(licence: DrivingLicence, on: dt.date) -> PointCycle:
+    index, start, end = cycle_bounds(licence.first_issue_date, on)
+    cycle, _created = PointCycle.objects.get_or_create(
+        licence=licence, index=index, defaults={"start": start, "end": end}
+    )
+    return cycle
+
+
+def _ledger_start(licence: DrivingLicence) -> None:
+    """A licence's first ledger cycle takes over the points it already carried (records older
+    than this app, such as seeded data) as its opening points."""
+    if licence.points and not PointCycle.objects.filter(licence=licence).exists():
+        cycle = _cycle(licence, clock.today())
+        cycle.opening_points = licence.points
+        cycle.save(update_fields=["opening_points"])
+
+
+def _open_duty(licence: DrivingLicence) -> EducationDuty | None:
+    return EducationDuty.objects.filter(licence=licence, state=DutyState.OPEN).first()
+
+
+def _sum(qs: Any) -> int:
+    return int(qs.aggregate(total=Sum("points"))["total"] or 0)
+
+
+def _counted(cycle: PointCycle) -> Any:
+    return cycle.entries.exclude(state=EntryState.VOID)
+
+
+def _opening_counts(cycle: PointCycle) -> int:
+    """Opening points count in their cycle until a completed full-score process clears them."""
+    return 0 if cycle.duties.filter(state=DutyState.COMPLETED).exists() else cycle.opening_points
+
+
+def _points_now(licence: DrivingLicence) -> int:
+    """The points counting in the cycle that contains today."""
+    cycle = _cycle(licence, clock.today())
+    opening = _opening_counts(cycle) if cycle.closed_at is None else 0
+    return _sum(cycle.entries.filter(state=EntryState.ACTIVE)) + opening
+
+
+def _sync_points(
+    actor: Actor, licence: DrivingLicence, *, reason: str, detained: bool | None = None
+) -> DrivingLicence:
+    """Make the licence's ``points`` the points counting in the current cycle (and record a
+    detention or return) through the registry, which keeps its history."""
+    points = _points_now(licence)
+    licence.refresh_from_db(fields=["points", "status"])
+    if points == licence.points and detained is None:
+        return licence
+    return registry.licence_scoring_record(
+        actor=actor, licence=licence, points=points, reason=reason, detained=detained
+    )
+
+
+def _land(actor: Actor, v: Violation, licence: DrivingLicence, rule: str) -> None:
+    """Put a decided violation's points into the cycle of its date (called with the licence
+    row locked, inside the confirmation's transaction)."""
+    _ledger_start(licence)
+    _catch_up(actor, licence)
+    cycle = _cycle(licence, occurred_on(v))
+    now = clock.now()
+    duty = _open_duty(licence)
+    entry = PointEntry.objects.create(
+        licence=licence,
+        cycle=cycle,
+        violation=v,
+        kind=EntryKind.VIOLATION,
+        points=v.points,
+        rule=rule,
+        duty=duty,
+        created_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="points.record",
+        object_type="point_entry",
+        object_ref=str(entry.pk),
+        after={
+            "violation": v.number,
+            "points": v.points,
+            "cycle": cycle.index + 1,
+            "cycle_start": cycle.start.isoformat(),
+            "rule": rule,
+        },
+        subject_person_ref=str(licence.person.public_id),
+    )
+    detained: bool | None = None
+    if duty is not None:
+        _duty_recompute(actor, duty, licence)
+    elif _pending(cycle) >= FULL_SCORE:
+        _full_score(actor, licence, cycle)
+        detained = True
+    elif cycle.closed_at is not None:
+        entry.state, entry.settled_at = EntryState.CLEARED, now
+        entry.save(update_fields=["state", "settled_at"])
+    _catch_up(actor, licence)  # a cycle that has ended is settled now (ledger rows just made)
+    _sync_points(actor, licence, reason=f"violation {v.number}", detained=detained)
+
+
+def _pending(cycle: PointCycle) -> int:
+    """Points of a cycle not yet taken in by a full score (cleared ones included: a cycle's
+    end does not undo its accumulation when a late violation is added)."""
+    taken = cycle.duties.filter(state__in=(DutyState.OPEN, DutyState.COMPLETED)).exists()
+    return _sum(_counted(cycle).filter(duty__isnull=True)) + (0 if taken else cycle.opening_points)
+
+
+def _duty_points(duty: EducationDuty) -> int:
+    """The points in the cycle of a duty: its cycle's own and those that came in while it was
+    open (carry-over rows of later cycles repeat a violation already counted: left out)."""
+    qs = PointEntry.objects.exclude(state=EntryState.VOID)
+    own = Q(cycle=duty.cycle) | Q(duty=duty, kind=EntryKind.VIOLATION)
+    return _sum(qs.filter(own)) + duty.cycle.opening_points
+
+
+def _study_days(licence: DrivingLicence, full_scores: int, points: int) -> Any:
+    decision = full_score_study_days(
+        classes=licence.class_list, full_scores_in_cycle=full_scores, points_in_cycle=points
+    )
+    if not decision.allowed:
+        raise DomainError(decision.code, _(decision.message), citation=decision.citations[0])
+    return decision
+
+
+def _full_score(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> EducationDuty:
+    """12 points in a cycle (R163 Art. 17): the full-score education duty with its study days
+    (Art. 18); the caller detains the licence."""
+    full_scores = cycle.duties.count() + 1
+    points = _sum(_counted(cycle)) + _opening_counts(cycle)
+    decision = _study_days(licence, full_scores, points)
+    facts = decision.facts
+    duty = EducationDuty.objects.create(
+        licence=licence,
+        cycle=cycle,
+        opened_at=clock.now(),
+        study_days=int(str(facts["study_days"])),
+        min_counted_days=int(str(facts["min_counted_days"])),
+        min_onsite_days=int(str(facts["min_onsite_days"])),
+        group=str(facts["group"]),
+        full_scores_in_cycle=full_scores,
+        points_in_cycle=points,
+        rule=decision.rule,
+    )
+    cycle.entries.filter(duty__isnull=True).exclude(state=EntryState.VOID).update(duty=duty)
+    audit_record(
+        actor=actor,
+        action="points.full_score",
+        object_type="education_duty",
+        object_ref=str(duty.public_id),
+        after={
+            "cycle": cycle.index + 1,
+            "points_in_cycle": points,
+            "full_scores_in_cycle": full_scores,
+            "study_days": duty.study_days,
+            "rule": decision.rule,
+        },
+        reason="R163 Art. 17",
+        subject_person_ref=str(licence.person.public_id),
+    )
+    return duty
+
+
+def _duty_recompute(actor: Actor, duty: EducationDuty, licence: DrivingLicence) -> None:
+    """More points while a duty is open: each further 12 adds study days (R163 Art. 18)."""
+    points = _duty_points(duty)
+    decision = _study_days(licence, duty.full_scores_in_cycle, max(points, FULL_SCORE))
+    days = int(str(decision.facts["study_days"]))
+    if (points, days) == (duty.points_in_cycle, duty.study_days):
+        return
+    before = {"points_in_cycle": duty.points_in_cycle, "study_days": duty.study_days}
+    duty.points_in_cycle, duty.study_days, duty.rule = points, days, decision.rule
+    duty.save(update_fields=["points_in_cycle", "study_days", "rule"])
+    audit_record(
+        actor=actor,
+        action="points.duty_change",
+        object_type="education_duty",
+        object_ref=str(duty.public_id),
+        before=before,
+        after={"points_in_cycle": points, "study_days": days, "rule": decision.rule},
+        subject_person_ref=str(licence.person.public_id),
+    )
+
+
+def _duty_end(actor: Actor, duty: EducationDuty, state: str, reason: str) -> None:
+    duty.state, duty.closed_at, duty.reason = state, clock.now(), reason[:500]
+    duty.save(update_fields=["state", "closed_at", "reason"])
+    duty.entries.exclude(state=EntryState.VOID).update(duty=None)
+    audit_record(
+        actor=actor,
+        action=f"points.duty_{state}",
+        object_type="education_duty",
+        object_ref=str(duty.public_id),
+        reason=reason,
+        subject_person_ref=str(duty.licence.person.public_id),
+    )
+
+
+# ---- the end of a cycle ------------------------------------------------------------------
+
+
+def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
+    """Close every ended cycle of a (locked) licence, oldest first; returns how many."""
+    closed = 0
+    today = clock.today()
+    while True:
+        cycle = (
+            PointCycle.objects.filter(licence=licence, closed_at__isnull=True, end__lt=today)
+            .order_by("index")
+            .first()
+        )
+        if cycle is None:
+            return closed
+        _close(actor, licence, cycle)
+        closed += 1
+
+
+def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
+    """R163 Art. 15 through ``cycle_end_clearing``: below 12 the cycle's points are cleared
+    except those of fines overdue and unpaid at its end, which carry over; at 12 or more (a
+    full score in progress) all of them carry over until the full-score process ends."""
+    entries = list(cycle.entries.filter(state=EntryState.ACTIVE).select_related("violation"))
+    records = [
+        PointRecord(
+            points=e.points,
+            fine_unpaid=rules.fine_overdue(
+                fine_fen=e.violation.fine_fen,
+                paid=e.fine_paid,
+                due_on=e.violation.fine_due_on,
+                on=cycle.end,
+            ),
+        )
+        for e in entries
+    ]
+    opening = _opening_counts(cycle)
+    if opening:
+        records.append(PointRecord(points=opening, fine_unpaid=False))
+    decision = cycle_end_clearing(records=records)
+    now = clock.now()
+    carried = [e for e, r in zip(entries, records, strict=False) if r.fine_unpaid]
+    if not decision.allowed:
+        carried = entries
+    nxt: PointCycle | None = None
+    if carried:
+        nxt = _cycle(licence, cycle.end + dt.timedelta(days=1))
+    for e in entries:
+        e.settled_at = now
+        e.state = EntryState.CARRIED if e in carried else EntryState.CLEARED
+        e.save(update_fields=["state", "settled_at"])
+        if nxt is not None and e in carried:
+            PointEntry.objects.create(
+                licence=licence,
+                cycle=nxt,
+                violation=e.violation,
+                kind=EntryKind.CARRY_OVER,
+                carried_from=e,
+                points=e.points,
+                fine_paid=e.fine_paid,
+                duty=e.duty,
+                rule=decision.rule,
+                created_at=now,
+            )
+    facts = decision.facts
+    cycle.closed_at = now
+    cycle.total = int(str(facts["total"]))
+    cycle.carried_over = int(str(facts["carried_over"]))
+    cycle.cleared = int(str(facts["cleared"]))
+    cycle.rule = decision.rule
+    cycle.save(update_fields=["closed_at", "total", "carried_over", "cleared", "rule"])
+    audit_record(
+        actor=actor,
+        action="points.cycle_close",
+        object_type="point_cycle",
+        object_ref=str(cycle.pk),
+        after={
+            "cycle": cycle.index + 1,
+            "start": cycle.start.isoformat(),
+            "end": cycle.end.isoformat(),
+            "total": cycle.total,
+            "cleared": cycle.cleared,
+            "carried_over": cycle.carried_over,
+            "rule": decision.rule,
+        },
+        reason="R163 Art. 15",
+        subject_person_ref=str(licence.person.public_id),
+    )
+    for e in entries:
+        if e not in carried:
+            _close_if_settled(actor, e.violation)
+
+
+@transaction.atomic
+def points_cycle_close(*, actor: Actor, licence: DrivingLicence) -> int:
+    """The cycle-end job for one licence: close its ended cycles (R163 Art. 15) and record the
+    points of the cycle it is now in. Returns how many cycles were closed; running it again
+    changes nothing."""
+    locked = DrivingLicence.objects.select_for_update().select_related("person").get(pk=licence.pk)
+    closed = _catch_up(actor, locked)
+    if closed:
+        _sync_points(actor, locked, reason="R163 Art. 15: end of the scoring cycle")
+    return closed
+
+
+def points_cycles_close_due(
+    *, actor: Actor, today: dt.date | None = None, batch: int = 500
+) -> dict[str, int]:
+    """Run :func:`points_cycle_close` for every licence with a cycle that has ended and is not
+    closed, read in keyset batches over the indexed ``(closed_at, end, id)`` of the cycles;
+    each licence in its own transaction, so a crash loses nothing and a rerun resumes."""
+    today = today or clock.today()
+    due = PointCycle.objects.filter(closed_at__isnull=True, end__lt=today).order_by("id")
+    after = 0
+    licences = cycles = 0
+    while True:
+        rows = list(due.filter(id__gt=after).values_list("id", "licence_id")[:batch])
+        if not rows:
+            return {"licences": licences, "cycles": cycles}
+        after = rows[-1][0]
+        for licence_id in dict.fromkeys(licence_id for _id, licence_id in rows):
+            closed = points_cycle_close(actor=actor, licence=DrivingLicence(pk=licence_id))
+            if closed:
+                licences += 1
+                cycles += closed
