@@ -111,13 +111,14 @@ def test_only_managers_in_scope_manage_and_the_profile_is_checked() -> None:
     with pytest.raises(NotFound):
         services.station_create(actor=Actor.of(suzhou), principal=suzhou, organisation=org, **kw)
     manager = make_staff("reviewer", "3201")
-    for bad, field in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"opening_hours": {"mon": ["17:00", "08:00"]}}, "opening_hours"),
         ({"opening_hours": {"someday": ["08:00", "17:00"]}}, "opening_hours"),
         ({"vehicle_classes": ["spaceship"]}, "vehicle_classes"),
         ({"lines": 0}, "lines"),
         ({"slot_minutes": 7}, "slot_minutes"),
-    ]:
+    ]
+    for bad, field in cases:
         with pytest.raises(DomainError) as exc:
             services.station_create(
                 actor=Actor.of(manager), principal=manager, organisation=org, **(kw | bad)

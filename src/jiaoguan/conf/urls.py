@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("jiaoguan.documents.urls")),
     path("", include("jiaoguan.payments.urls")),
     path("", include("jiaoguan.cases.urls")),
+    path("", include("jiaoguan.inspection.urls")),
     path("", include("jiaoguan.platforms.urls")),
     path("", include("jiaoguan.violations.urls")),
     path("", include("jiaoguan.web.urls")),

@@ -18,7 +18,7 @@ class AppointmentState(models.TextChoices):
     BOOKED = "booked", _("Booked")
     CHECKED_IN = "checked_in", _("Checked in")
     DONE = "done", _("Inspected")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", _("Appointment cancelled")
     NO_SHOW = "no_show", _("No-show")
 
 
