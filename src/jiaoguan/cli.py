@@ -8,6 +8,7 @@
     jiaoguan openapi [--check] export (or check) docs/openapi.json
     jiaoguan configdoc [--check] export (or check) docs/configuration.md
     jiaoguan serve             production web server (granian, WSGI)
+    jiaoguan plates verify RIGHT ATTEMPT  recompute a published plate-number draw
     jiaoguan manage ARGS...    any Django management command
 
 Settings: ``DJANGO_SETTINGS_MODULE`` if set, else the dev/demo settings.
@@ -127,6 +128,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
     from jiaoguan.kernel.tasks import requeue_stale_tasks
     from jiaoguan.notices.tasks import deliver_queued_notices
     from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
+    from jiaoguan.plates.tasks import expire_reservations, reveal_seeds
 
     ticks = 0
     while not stop.wait(60):
@@ -137,6 +139,8 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         deliver_queued_notices.enqueue()
         poll_pending_payments.enqueue()
         requeue_stale_tasks.enqueue()
+        expire_reservations.enqueue()
+        reveal_seeds.enqueue()
         mark_inspection_no_shows.enqueue()
         if ticks == 1:
             reconcile_yesterday.enqueue()
@@ -227,6 +231,13 @@ def cmd_serve(ns: argparse.Namespace) -> int:
     return subprocess.call(args)  # noqa: S603
 
 
+def cmd_plates(ns: argparse.Namespace) -> int:
+    _setup()
+    from jiaoguan.plates.verify_cli import run
+
+    return run(ns.right, ns.attempt, as_json=ns.json)
+
+
 def cmd_manage(ns: argparse.Namespace) -> int:
     _setup()
     from django.core.management import execute_from_command_line
@@ -272,6 +283,13 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     sv.add_argument("--threads", type=int, default=2)
     sv.set_defaults(func=cmd_serve)
+    pl = sub.add_parser("plates", help="plate selection: verify a published draw")
+    pl_sub = pl.add_subparsers(dest="plates_command", required=True)
+    pv = pl_sub.add_parser("verify", help="recompute a draw from public data")
+    pv.add_argument("right", help="the selection right's public id")
+    pv.add_argument("attempt", type=int, help="the draw number (1, 2, …)")
+    pv.add_argument("--json", action="store_true")
+    pv.set_defaults(func=cmd_plates)
     m = sub.add_parser("manage", help="run a Django management command")
     m.add_argument("args", nargs=argparse.REMAINDER)
     m.set_defaults(func=cmd_manage)

@@ -18,6 +18,7 @@ from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.platforms.api import router as platforms_router
+from jiaoguan.plates.api import router as plates_router
 from jiaoguan.registry.api import router as registry_router
 from jiaoguan.violations.api import router as violations_router
 
@@ -62,4 +63,5 @@ api.add_router("/", inspection_router)
 api.add_router("/", licensing_router)
 api.add_router("/", payments_router)
 api.add_router("/", platforms_router)
+api.add_router("/", plates_router)
 api.add_router("/", violations_router)

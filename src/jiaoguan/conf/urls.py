@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("jiaoguan.cases.urls")),
     path("", include("jiaoguan.inspection.urls")),
     path("", include("jiaoguan.platforms.urls")),
+    path("", include("jiaoguan.plates.urls")),
     path("", include("jiaoguan.violations.urls")),
     path("", include("jiaoguan.web.urls")),
 ]

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.kernel import clock, regions
-from jiaoguan.kernel.errors import DomainError, Forbidden, NotFound
+from jiaoguan.kernel.errors import Forbidden, NotFound
 from jiaoguan.plates import draw as algo
 from jiaoguan.plates.constants import Channel, ReservationState
 from jiaoguan.plates.models import (
@@ -49,7 +50,13 @@ def is_dealer_agent(user: Any) -> bool:
 
 
 def is_clerk(user: Any) -> bool:
-    return isinstance(user, User) and user.kind == AccountKind.STAFF and user.has_perm(GRANT)
+    """Staff of a vehicle office who grant rights and act at the counter (not a dealer)."""
+    return (
+        isinstance(user, User)
+        and user.kind == AccountKind.STAFF
+        and user.has_perm(GRANT)
+        and not user.has_perm(FOR_BUYER)
+    )
 
 
 def is_manager(user: Any) -> bool:
@@ -71,7 +78,7 @@ def right_get(public_id: Any) -> SelectionRight:
         return SelectionRight.objects.select_related("person", "dealer", "plate").get(
             public_id=public_id
         )
-    except (SelectionRight.DoesNotExist, ValueError, DomainError) as exc:
+    except (SelectionRight.DoesNotExist, ValueError, ValidationError) as exc:
         raise NotFound("not_found", _("No such selection")) from exc
 
 
@@ -127,7 +134,7 @@ def _in_scope(qs: QuerySet[Any], scope: str, field: str) -> QuerySet[Any]:
 def pool_get(user: Any, public_id: Any) -> NumberPool:
     try:
         return pools_for(user).get(public_id=public_id)
-    except (NumberPool.DoesNotExist, ValueError) as exc:
+    except (NumberPool.DoesNotExist, ValueError, ValidationError) as exc:
         raise NotFound("not_found", _("No such pool")) from exc
 
 
@@ -136,7 +143,7 @@ def batch_get(user: Any, public_id: Any) -> Batch:
         return Batch.objects.select_related("pool").get(
             public_id=public_id, pool__in=pools_for(user)
         )
-    except (Batch.DoesNotExist, ValueError) as exc:
+    except (Batch.DoesNotExist, ValueError, ValidationError) as exc:
         raise NotFound("not_found", _("No such batch")) from exc
 
 
@@ -155,7 +162,7 @@ def reservations_for(user: Any, *, state: str = "") -> QuerySet[Reservation]:
 def reservation_get(user: Any, public_id: Any) -> Reservation:
     try:
         return reservations_for(user).get(public_id=public_id)
-    except (Reservation.DoesNotExist, ValueError) as exc:
+    except (Reservation.DoesNotExist, ValueError, ValidationError) as exc:
         raise NotFound("not_found", _("No such reservation")) from exc
 
 
@@ -214,7 +221,7 @@ def draw_public(right_id: Any, attempt: int) -> Draw:
         return Draw.objects.select_related("window", "right").get(
             right__public_id=right_id, attempt=attempt
         )
-    except (Draw.DoesNotExist, ValueError) as exc:
+    except (Draw.DoesNotExist, ValueError, ValidationError) as exc:
         raise NotFound("not_found", _("No such draw")) from exc
 
 

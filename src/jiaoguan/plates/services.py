@@ -16,6 +16,7 @@ confirmed (before its deadline) or expired, never both.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import secrets
@@ -383,7 +384,16 @@ def selection_right_grant(
     """Let ``person`` select a number for the vehicle ``vin`` pending registration (a counter
     clerk in ``scope``, or a dealer for its buyer). The registration business will call this
     when it takes a new-vehicle application."""
-    parsed_vin = str(VIN.parse(vin))
+    try:
+        parsed_vin = str(VIN.parse(vin))
+    except DomainError as exc:
+        raise DomainError(
+            exc.code,
+            exc.message,
+            field="vin",
+            problems=[dataclasses.replace(p, field="vin") for p in exc.problems],
+            message_en=exc.message_en,
+        ) from exc
     prefix, region_code = _parse_prefix(prefix)
     if kind not in PoolKind.values:
         raise DomainError("bad_kind", _("Choose a plate kind"), field="kind")
