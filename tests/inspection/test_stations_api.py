@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from jiaoguan.inspection import selectors
 from jiaoguan.inspection.constants import InspectionItem
 from jiaoguan.inspection.models import Appointment
 from jiaoguan.kernel import clock
@@ -213,3 +214,21 @@ def test_the_desk_page_checks_in_and_records_a_fail_then_a_pass() -> None:
         assert "左前制动力不足" in page and 'name="brakes"' in page and 'name="lights"' not in page
         assert c.post(url, {"brakes": "pass"}).status_code == 302
     assert Vehicle.objects.get(pk=appt.vehicle_id).inspection_valid_until == dt.date(2028, 6, 20)
+
+
+def test_the_demo_seeds_one_station_per_city_with_its_staff_login() -> None:
+    from jiaoguan.accounts.models import User
+    from jiaoguan.demo import seed
+    from jiaoguan.inspection.models import Station
+    from jiaoguan.kernel import regions
+
+    seed.seed_demo(persons=10, vehicles=10, progress=lambda _m: None)
+    cities = [c.code for c in regions.cities_of(seed.PROVINCE)]
+    assert sorted(Station.objects.values_list("organisation__city_code", flat=True)) == sorted(
+        cities
+    )
+    login = next(x for x in seed.demo_logins() if x.role == "inspection_station")
+    desk = User.objects.get(username=login.username)
+    station = selectors.station_of(desk)
+    assert station is not None and station.organisation_id == desk.organisation_id
+    assert signed_in(desk).get("/station/").status_code == 200

@@ -23,6 +23,7 @@ from jiaoguan.accounts import services as accounts
 from jiaoguan.accounts.models import ApiClient, User
 from jiaoguan.audit.services import Actor, audit_anchor_create
 from jiaoguan.inspection.rules import add_months
+from jiaoguan.inspection.services import station_create
 from jiaoguan.kernel import clock, crypto, regions
 from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.kernel.plates import Plate as PlateNumber
@@ -153,6 +154,8 @@ def seed_demo(
         progress(f"  vehicles: {report.vehicles}")
         _seed_staff(system, cities, orgs, password_hash, report)
         progress(f"  staff and outlet accounts: {report.accounts}")
+        stations = _seed_stations(cities, orgs)
+        progress(f"  inspection station profiles (one per city): {stations}")
         report.partner_token = demo_partner_token()
     _seed_citizens(people, password_hash, report)
     progress(
@@ -354,6 +357,24 @@ def _seed_staff(
                 add(role, f"{role.replace('_', '-')}-{city}-{i + 1}", scope, org)
     add("supervisor", "supervisor-32", PROVINCE, None)
     add("administrator", "admin-32", PROVINCE, None)
+
+
+def _seed_stations(cities: list[str], orgs: dict[tuple[str, str], list[Organisation]]) -> int:
+    """One station profile per city (its inspection_station organisation, whose staff log in
+    as ``inspection-station-<city>-1``), registered by the province's administrator."""
+    admin = User.objects.get(username="admin-32")
+    hours = {d: ["08:30", "17:00"] for d in ("mon", "tue", "wed", "thu", "fri", "sat")}
+    for city in cities:
+        station_create(
+            actor=Actor.of(admin),
+            principal=admin,
+            organisation=orgs[(city, OrganisationKind.INSPECTION_STATION)][0],
+            lines=4,
+            capacity_per_slot=6,
+            opening_hours=hours,
+            vehicle_classes=list(VehicleClass.values),
+        )
+    return len(cities)
 
 
 def _seed_citizens(people: list[Person], password_hash: str, report: SeedReport) -> None:
