@@ -460,14 +460,19 @@ def violation_confirm_driver(
     the penalty decision (R163 Art. 13): the fine falls due and the points land in the cycle
     of the violation's date."""
     driver = _driver_of(principal, driver_id_number)
+    # rows locked in the order every service uses: the licence, then its violations
     licence = DrivingLicence.objects.select_for_update().get(person=driver)
+    v = (
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("vehicle")
+        .get(pk=violation.pk)
+    )
     if licence.status in ("cancelled", "revoked"):
         raise DomainError(
             "licence_not_in_use",
             _("This driving licence is cancelled or revoked"),
             field="driver_id_number",
         )
-    v = Violation.objects.select_related("vehicle").get(pk=violation.pk)
     cycle = scoring_cycle(first_issued=licence.first_issue_date, on=occurred_on(v))
     if not cycle.allowed:
         raise DomainError(
@@ -505,7 +510,7 @@ def violation_fee_order(*, actor: Actor, principal: Principal, violation: Violat
     """The fee order of a confirmed violation's fine (one open order; created on first ask).
     Its payer is the driver; the owner or the driver may pay it."""
     v = (
-        Violation.objects.select_for_update()
+        Violation.objects.select_for_update(of=("self",))
         .select_related("vehicle", "driver")
         .get(pk=violation.pk)
     )
@@ -584,6 +589,9 @@ def violation_void(
     """An officer voids an unpaid record, with the reason (R163 Art. 16): its points leave the
     ledger, an open fee order is closed, and a full-score duty left below 12 points is
     cancelled and the licence returned."""
+    licence_id = Violation.objects.filter(pk=violation.pk).values_list("licence_id", flat=True)[0]
+    if licence_id is not None:  # the licence first, then the violation (the services' order)
+        DrivingLicence.objects.select_for_update().filter(pk=licence_id).first()
     v = violation_transition(
         actor=actor, principal=principal, violation=violation, command="void", reason=reason
     )
@@ -836,6 +844,13 @@ def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
     except those of fines overdue and unpaid at its end, which carry over; at 12 or more (a
     full score in progress) all of them carry over until the full-score process ends."""
     entries = list(cycle.entries.filter(state=EntryState.ACTIVE).select_related("violation"))
+    # their violations locked before their rows change (licence, violations, ledger: the
+    # order of every service, so a fine paid meanwhile waits instead of deadlocking)
+    list(
+        Violation.objects.select_for_update()
+        .filter(pk__in=[e.violation_id for e in entries])
+        .order_by("pk")
+    )
     records = [
         PointRecord(
             points=e.points,
@@ -910,7 +925,11 @@ def points_cycle_close(*, actor: Actor, licence: DrivingLicence) -> int:
     """The cycle-end job for one licence: close its ended cycles (R163 Art. 15) and record the
     points of the cycle it is now in. Returns how many cycles were closed; running it again
     changes nothing."""
-    locked = DrivingLicence.objects.select_for_update().select_related("person").get(pk=licence.pk)
+    locked = (
+        DrivingLicence.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=licence.pk)
+    )
     closed = _catch_up(actor, locked)
     if closed:
         _sync_points(actor, locked, reason="R163 Art. 15: end of the scoring cycle")

@@ -211,9 +211,9 @@ def console(request: HttpRequest) -> HttpResponse:
                 for p in exc.problems:
                     name = p.field or field
                     name = _FORM_FIELD.get(name, name.split(".")[0] if name else "")
-                    errors.setdefault(name or "__all__", p.localised(get_language()))
+                    errors.setdefault(name or "general", p.localised(get_language()))
                 if not exc.problems:
-                    errors[_FORM_FIELD.get(field, field) or "__all__"] = message
+                    errors[_FORM_FIELD.get(field, field) or "general"] = message
             else:
                 row_error = {"violation": request.POST.get("violation", ""), "message": message}
         else:
