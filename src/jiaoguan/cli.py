@@ -129,6 +129,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
     from jiaoguan.notices.tasks import deliver_queued_notices
     from jiaoguan.payments.tasks import poll_pending_payments, reconcile_yesterday
     from jiaoguan.plates.tasks import expire_reservations, reveal_seeds
+    from jiaoguan.violations.tasks import close_ended_cycles
 
     ticks = 0
     while not stop.wait(60):
@@ -146,6 +147,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
             reconcile_yesterday.enqueue()
             void_temporary_plates.enqueue()
             send_inspection_reminders.enqueue()
+            close_ended_cycles.enqueue()
         if ticks * 60 >= every:
             ticks = 0
             anchor_audit_chains.enqueue()
