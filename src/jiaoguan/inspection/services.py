@@ -690,15 +690,14 @@ def appointment_transition(
     if role not in t.by:
         raise Forbidden("forbidden", _("You may not do this to this appointment"))
     now = clock.now()
-    if command == "cancel" and role == "owner":
-        assert appt.slot_start is not None or appt.state != AppointmentState.BOOKED
-        if appt.slot_start is not None and now > appt.slot_start - cancel_before():
-            raise DomainError(
-                "too_late_to_cancel",
-                _("An appointment can be cancelled up to %(minutes)s minutes before its slot")
-                % {"minutes": int(cancel_before().total_seconds() // 60)},
-                field="slot_start",
-            )
+    late = appt.slot_start is not None and now > appt.slot_start - cancel_before()
+    if command == "cancel" and role == "owner" and late:
+        raise DomainError(
+            "too_late_to_cancel",
+            _("An appointment can be cancelled up to %(minutes)s minutes before its slot")
+            % {"minutes": int(cancel_before().total_seconds() // 60)},
+            field="slot_start",
+        )
     if command == "mark_no_show" and appt.slot_start is not None:
         ends = appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes)
         if now < ends:
