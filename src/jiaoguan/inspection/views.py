@@ -207,6 +207,11 @@ def result(request: HttpRequest, appointment_id: str) -> HttpResponse:
                 field = f"{field}_fix"
             form.add_error(field if field in form.fields else None, exc.localised(get_language()))
     results = list(appt.results.order_by("id"))
+    labels = dict(InspectionItem.choices)
+    shown = [  # each result's items in the order of the inspection
+        (r, [(labels[i], r.items[i]) for i in InspectionItem.values if i in r.items])
+        for r in results
+    ]
     recordable = appt.state == "checked_in" or (
         appt.state == "done" and results and results[-1].outcome == Outcome.FAIL
     )
@@ -216,8 +221,7 @@ def result(request: HttpRequest, appointment_id: str) -> HttpResponse:
         {
             "appt": appt,
             "form": form,
-            "results": results,
+            "results": shown,
             "recordable": recordable,
-            "labels": dict(InspectionItem.choices),
         },
     )
