@@ -11,7 +11,8 @@ from jiaoguan.kernel.errors import DomainError
 from jiaoguan.plates import selectors
 
 
-def run(right_id: str, attempt: int, *, as_json: bool = False, out: TextIO = sys.stdout) -> int:
+def run(right_id: str, attempt: int, *, as_json: bool = False, out: TextIO | None = None) -> int:
+    out = out or sys.stdout
     try:
         check = selectors.draw_check(right_id, attempt)
     except DomainError:
