@@ -102,6 +102,27 @@ def test_a_late_violation_that_fills_its_cycle_is_a_full_score(world: dict[str, 
     assert carried.cycle.index == 10 and carried.duty == duty
 
 
+def test_late_violations_settled_one_by_one_still_reach_12_in_their_cycle(
+    world: dict[str, Any],
+) -> None:
+    late = [
+        record(world, occurred_at=at(2025, 4, 20 + n, 9, 0), points=3, offence_code=f"16{n:02d}")
+        for n in range(5)
+    ]
+    for v in late[:3]:
+        confirm(world, v)
+    assert licence(world).points == 0  # cleared with their ended cycle, one by one
+    confirm(world, late[3])  # the fourth brings that cycle to 12
+    duty = EducationDuty.objects.get()
+    assert (duty.cycle.index, duty.points_in_cycle, duty.study_days) == (9, 12, 7)
+    lic = licence(world)
+    assert (lic.points, lic.status) == (12, "suspended")  # carried until the process ends
+    assert PointEntry.objects.filter(kind="carry_over", cycle__index=10, duty=duty).count() == 4
+    confirm(world, late[4])  # a fifth while the duty is open joins it
+    duty.refresh_from_db()
+    assert (duty.points_in_cycle, licence(world).points) == (15, 15)
+
+
 def test_before_the_first_issue_no_points_are_recorded(world: dict[str, Any]) -> None:
     young = make_person("320102")
     from jiaoguan.registry import services as registry

@@ -713,6 +713,8 @@ def _land(actor: Actor, v: Violation, licence: DrivingLicence, rule: str) -> Non
     detained: bool | None = None
     if duty is not None:
         _duty_recompute(actor, duty, licence)
+        if cycle.closed_at is not None:  # its points stay with the duty until it ends
+            _carry(licence, cycle, [entry], rule)
     elif _pending(cycle) >= FULL_SCORE:
         _full_score(actor, licence, cycle)
         detained = True
@@ -767,6 +769,16 @@ def _full_score(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> Edu
         rule=decision.rule,
     )
     cycle.entries.filter(duty__isnull=True).exclude(state=EntryState.VOID).update(duty=duty)
+    # the continuation of a carried entry belongs to the same duty (counted once)
+    while PointEntry.objects.filter(carried_from__duty=duty, duty__isnull=True).update(duty=duty):
+        pass
+    if cycle.closed_at is not None:
+        # a cycle already settled reached 12 with a late violation: at full score all its
+        # points stay until the full-score process ends (cycle_end_clearing's answer at 12)
+        settled = cycle.entries.filter(
+            duty=duty, state__in=(EntryState.ACTIVE, EntryState.CLEARED)
+        ).select_related("violation")
+        _carry(licence, cycle, list(settled), cycle_end_clearing(records=[]).rule)
     audit_record(
         actor=actor,
         action="points.full_score",
@@ -839,18 +851,50 @@ def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
         closed += 1
 
 
+def _carry(
+    licence: DrivingLicence, cycle: PointCycle, entries: Sequence[PointEntry], rule: str
+) -> None:
+    """Carry ``entries`` of an ended ``cycle`` into the next cycle (R163 Art. 15, or Arts.
+    17 and 23 at full score); a next cycle that has itself been closed passes them on."""
+    if not entries:
+        return
+    now = clock.now()
+    nxt = _cycle(licence, cycle.end + dt.timedelta(days=1))
+    moved = []
+    for e in entries:
+        e.state, e.settled_at = EntryState.CARRIED, now
+        e.save(update_fields=["state", "settled_at"])
+        moved.append(
+            PointEntry.objects.create(
+                licence=licence,
+                cycle=nxt,
+                violation=e.violation,
+                kind=EntryKind.CARRY_OVER,
+                carried_from=e,
+                points=e.points,
+                fine_paid=e.fine_paid,
+                duty=e.duty,
+                rule=rule,
+                created_at=now,
+            )
+        )
+    if nxt.closed_at is not None:
+        _carry(licence, nxt, moved, rule)
+
+
 def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
     """R163 Art. 15 through ``cycle_end_clearing``: below 12 the cycle's points are cleared
     except those of fines overdue and unpaid at its end, which carry over; at 12 or more (a
     full score in progress) all of them carry over until the full-score process ends."""
-    entries = list(cycle.entries.filter(state=EntryState.ACTIVE).select_related("violation"))
-    # their violations locked before their rows change (licence, violations, ledger: the
-    # order of every service, so a fine paid meanwhile waits instead of deadlocking)
+    active = cycle.entries.filter(state=EntryState.ACTIVE)
+    # their violations locked before their rows are read and changed (licence, violations,
+    # ledger: the order of every service), so a fine paid meanwhile is seen, not overwritten
     list(
         Violation.objects.select_for_update()
-        .filter(pk__in=[e.violation_id for e in entries])
+        .filter(pk__in=active.values("violation_id"))
         .order_by("pk")
     )
+    entries = list(active.select_related("violation").order_by("pk"))
     records = [
         PointRecord(
             points=e.points,
@@ -871,26 +915,11 @@ def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
     carried = [e for e, r in zip(entries, records, strict=False) if r.fine_unpaid]
     if not decision.allowed:
         carried = entries
-    nxt: PointCycle | None = None
-    if carried:
-        nxt = _cycle(licence, cycle.end + dt.timedelta(days=1))
     for e in entries:
-        e.settled_at = now
-        e.state = EntryState.CARRIED if e in carried else EntryState.CLEARED
-        e.save(update_fields=["state", "settled_at"])
-        if nxt is not None and e in carried:
-            PointEntry.objects.create(
-                licence=licence,
-                cycle=nxt,
-                violation=e.violation,
-                kind=EntryKind.CARRY_OVER,
-                carried_from=e,
-                points=e.points,
-                fine_paid=e.fine_paid,
-                duty=e.duty,
-                rule=decision.rule,
-                created_at=now,
-            )
+        if e not in carried:
+            e.state, e.settled_at = EntryState.CLEARED, now
+            e.save(update_fields=["state", "settled_at"])
+    _carry(licence, cycle, carried, decision.rule)
     facts = decision.facts
     cycle.closed_at = now
     cycle.total = int(str(facts["total"]))
