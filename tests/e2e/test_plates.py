@@ -1,0 +1,61 @@
+"""A citizen picks a plate number online (issue 5): draw, see the countdown, pick one; the
+number is held, and the draw is listed for public verification."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from jiaoguan.plates.models import Reservation
+from tests.conftest import make_citizen, make_person
+from tests.e2e.test_journeys import code_step, password_step, sms_code
+from tests.plates.conftest import grant, released_pool
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def test_citizen_picks_a_number_online(
+    page: Any, live_server: Any, sandbox_server: Any, screenshot: Any
+) -> None:
+    released_pool()
+    person = make_person()
+    right = grant(person)
+    citizen = make_citizen(person)
+
+    password_step(page, live_server.url, citizen.username)
+    code_step(page, sms_code(sandbox_server.url, person.phone))
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+
+    page.goto(f"{live_server.url}/portal/plates/")
+    expect(page.get_by_test_id("rights")).to_contain_text(right.vin)
+    page.get_by_test_id("select-link").click()
+    expect(page).to_have_url(re.compile(rf"/portal/plates/{right.public_id}/$"))
+    expect(page.get_by_test_id("draws-left")).to_contain_text("5")
+    page.get_by_test_id("draw").click()
+
+    candidates = page.get_by_test_id("candidate")
+    expect(candidates).to_have_count(10)
+    expect(page.get_by_test_id("countdown")).to_be_visible()
+    expect(page.get_by_test_id("draws-left")).to_contain_text("4")
+    screenshot("plates-1-candidates")
+    chosen = candidates.nth(4).inner_text().strip()
+    assert re.fullmatch(r"苏AQ20\d\d", chosen)
+    candidates.nth(4).click()
+
+    expect(page.get_by_test_id("messages")).to_contain_text(
+        re.compile("号码已为您保留|held for you")
+    )
+    expect(page.get_by_test_id("held-number")).to_have_text(chosen)
+    expect(page.get_by_test_id("right-state")).to_have_text(
+        re.compile("号码已保留|Number reserved")
+    )
+    screenshot("plates-2-held")
+    reservation = Reservation.objects.get()
+    assert reservation.number.number == chosen and reservation.channel == "online"
+
+    page.goto(f"{live_server.url}/plates/verify/?right={right.public_id}&attempt=1")
+    expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "pending")
+    expect(page.get_by_test_id("published")).to_contain_text(chosen)
