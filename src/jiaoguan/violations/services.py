@@ -717,7 +717,8 @@ def _land(actor: Actor, v: Violation, licence: DrivingLicence, rule: str) -> Non
             _carry(licence, cycle, [entry], rule)
     elif _pending(cycle) >= FULL_SCORE:
         _full_score(actor, licence, cycle)
-        detained = True
+        # detained (R163 Art. 17); an expired or cancelled licence keeps its own status
+        detained = True if licence.status == "valid" else None
     elif cycle.closed_at is not None:
         entry.state, entry.settled_at = EntryState.CLEARED, now
         entry.save(update_fields=["state", "settled_at"])
