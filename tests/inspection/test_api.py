@@ -84,3 +84,12 @@ def test_the_owner_sees_the_next_inspection_on_the_portal(client: Client) -> Non
     page = client.get("/portal/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     due = registered.replace(year=registered.year + 2).isoformat()
     assert f"{due} · 免检，申领标志" in page
+
+
+@pytest.mark.django_db
+def test_station_staff_land_on_their_desk(client: Client) -> None:
+    from tests.conftest import make_staff
+
+    station = make_staff("inspection_station", "3201")
+    client.force_login(station)
+    assert client.get("/")["Location"].endswith("/station/")

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from jiaoguan.audit.services import Actor, audit_record
@@ -37,6 +37,7 @@ from jiaoguan.inspection.rules import (
     NO_SHOW_DAYS,
     RETEST_DAYS,
     RETEST_MAX,
+    add_months,
     booking_blocked_until,
     cross_region_allowed,
     next_valid_until,
@@ -71,18 +72,28 @@ class ReminderReport:
         return self.due_soon + self.overdue + self.scrap_warning
 
 
-def _decide(vehicle: Vehicle, today: dt.date) -> tuple[str, str, dt.date]:
-    """(kind, template, due) for a vehicle whose period ends within 30 days or has ended."""
+def _decide(vehicle: Vehicle, today: dt.date, sent: set[str]) -> tuple[str, str, dt.date] | None:
+    """(kind, template, due) of the reminder a vehicle whose period ends within 30 days or has
+    ended should get now, or None when ``sent`` (the kinds already sent about this period)
+    leaves nothing to send. The schedule is computed only when a reminder may be due."""
     valid_until = vehicle.inspection_valid_until
     assert valid_until is not None
     facts = facts_of(vehicle)
-    current = schedule(facts, on=today, valid_until=valid_until)
-    if not current.overdue:
+    if valid_until >= today:
+        if ReminderKind.DUE_SOON in sent:
+            return None
+        current = schedule(facts, on=today, valid_until=valid_until)
         template = "inspection.label_due" if current.label_only else "inspection.station_due"
         return ReminderKind.DUE_SOON, template, valid_until
-    missed = [d for d in schedule(facts, on=today).dues if valid_until < d < today]
-    if len(missed) >= SCRAP_WARNING_MISSED:
-        return ReminderKind.SCRAP_WARNING, "inspection.scrap_warning", valid_until
+    if ReminderKind.SCRAP_WARNING in sent:
+        return None
+    # two missed periods end more than 12 months after the lapse (the shortest period is 6)
+    if today > add_months(valid_until, 12):
+        missed = [d for d in schedule(facts, on=today).dues if valid_until < d < today]
+        if len(missed) >= SCRAP_WARNING_MISSED:
+            return ReminderKind.SCRAP_WARNING, "inspection.scrap_warning", valid_until
+    if ReminderKind.OVERDUE in sent:
+        return None
     return ReminderKind.OVERDUE, "inspection.overdue", valid_until
 
 
@@ -98,13 +109,41 @@ def inspection_reminders_run(
     today = today or clock.today()
     horizon = today + dt.timedelta(days=REMIND_DAYS)
     report = ReminderReport()
+    # Vehicles already told what their state calls for are not read again: due soon and told
+    # so; overdue for up to a year and told so; warned of scrapping. (Overdue for more than a
+    # year and told "overdue" are read until two periods have been missed.)
+    told = InspectionReminder.objects.filter(
+        vehicle_id=OuterRef("pk"), due=OuterRef("inspection_valid_until")
+    )
+    done = (
+        (Q(inspection_valid_until__gte=today) & Exists(told.filter(kind=ReminderKind.DUE_SOON)))
+        | (
+            Q(inspection_valid_until__lt=today, inspection_valid_until__gte=add_months(today, -12))
+            & Exists(told.filter(kind=ReminderKind.OVERDUE))
+        )
+        | Exists(told.filter(kind=ReminderKind.SCRAP_WARNING))
+    )
     concerned = (
         Vehicle.objects.filter(
             inspection_valid_until__lte=horizon,
             status=VehicleStatus.NORMAL,
             owner_person__isnull=False,
         )
-        .select_related("plate", "owner_person")
+        .exclude(done)
+        .select_related("plate")
+        .only(
+            "id",
+            "public_id",
+            "vin",
+            "vehicle_class",
+            "use",
+            "seats",
+            "van",
+            "registration_date",
+            "inspection_valid_until",
+            "owner_person_id",
+            "plate__number",
+        )
         .order_by("inspection_valid_until", "id")
     )
     after: tuple[dt.date, int] | None = None
@@ -128,29 +167,32 @@ def inspection_reminders_run(
 def _remind_batch(
     vehicles: list[Vehicle], today: dt.date, report: ReminderReport, actor: Actor
 ) -> None:
-    decided = {v.pk: _decide(v, today) for v in vehicles}
-    done = set(
-        InspectionReminder.objects.filter(vehicle_id__in=list(decided)).values_list(
-            "vehicle_id", "due", "kind"
-        )
+    sent: dict[tuple[int, dt.date], set[str]] = {}
+    for vid, due, kind in InspectionReminder.objects.filter(
+        vehicle_id__in=[v.pk for v in vehicles]
+    ).values_list("vehicle_id", "due", "kind"):
+        sent.setdefault((vid, due), set()).add(kind)
+    decided = []
+    for v in vehicles:
+        assert v.inspection_valid_until is not None
+        choice = _decide(v, today, sent.get((v.pk, v.inspection_valid_until), set()))
+        if choice is not None:
+            decided.append((v, *choice))
+    if not decided:
+        return
+    owners = Person.objects.only("id", "phone_enc").in_bulk(
+        {v.owner_person_id for v, *_rest in decided}
     )
     now = clock.now()
     reminders: list[InspectionReminder] = []
     notices: list[tuple[Person, str, dict[str, str], str, str]] = []
-    for v in vehicles:
-        kind, template, due = decided[v.pk]
-        if (v.pk, due, kind) in done:
-            continue
+    for v, kind, template, due in decided:
         reminders.append(
             InspectionReminder(vehicle=v, due=due, kind=kind, template=template, created_at=now)
         )
-        owner = v.owner_person
-        assert owner is not None
         params = {"plate": v.plate.number if v.plate else v.vin, "due": due.isoformat()}
-        notices.append((owner, template, params, "vehicle", str(v.public_id)))
+        notices.append((owners[v.owner_person_id], template, params, "vehicle", str(v.public_id)))
         setattr(report, kind, getattr(report, kind) + 1)
-    if not reminders:
-        return
     InspectionReminder.objects.bulk_create(reminders, batch_size=1000)
     notices_send_many(notices)
     audit_record(

@@ -22,6 +22,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("web:portal")
     if user.has_perm("accounts.operate_kiosk"):
         return redirect("cases:kiosk")
+    if user.has_perm("inspection.operate_station"):
+        return redirect("inspection:desk")
     return redirect("web:console")
 
 
