@@ -122,6 +122,10 @@ def test_bad_input_is_a_problem_beside_each_field(world: dict[str, Any]) -> None
         "name": "points",
         "citation": "R163 Art. 8",
     }
+    naive = post(
+        Client(), "/api/v1/violations", body(world, occurred_at="2026-03-09T08:00:00"), **auth
+    )
+    assert naive.json()["invalid_params"][0]["message"] == "请填写带时区的时间"
     no_evidence = post(Client(), "/api/v1/violations", body(world, evidence=[]), **auth)
     assert no_evidence.json()["invalid_params"][0]["name"] == "evidence"
     assert Violation.objects.count() == 0

@@ -22,6 +22,7 @@ ZH: dict[str, str] = {
     "No vehicle is registered with this plate": "没有以该号牌登记的机动车",
     "Enter a 6-digit region code (GB/T 2260)": "请输入6位行政区划代码（GB/T 2260）",
     "The time of the violation is in the future": "违法时间晚于当前时间",
+    "Give the time with its time zone": "请填写带时区的时间",
     "An offence code has 4 or 5 digits": "违法代码为4位或5位数字",
     "This offence carries 12 points": "该违法行为记12分",
     "A fine is 0 to 5,000 yuan, in fen": "罚款金额为0至5000元（以分计）",

@@ -223,7 +223,11 @@ def violation_record(
         problems.append(
             Problem("invalid_region", _("Enter a 6-digit region code (GB/T 2260)"), "region_code")
         )
-    if occurred_at.tzinfo is None or occurred_at > clock.now() + CLOCK_SKEW:
+    if occurred_at.tzinfo is None:
+        problems.append(
+            Problem("invalid_time", _("Give the time with its time zone"), "occurred_at")
+        )
+    elif occurred_at > clock.now() + CLOCK_SKEW:
         problems.append(
             Problem("invalid_time", _("The time of the violation is in the future"), "occurred_at")
         )
