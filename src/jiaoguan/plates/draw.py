@@ -50,7 +50,13 @@ def canonical_bytes(numbers: Iterable[str]) -> bytes:
 
 def list_hash(numbers: Iterable[str], algorithm: str = "sha256") -> str:
     """The published hash of a list of numbers (a batch, or a draw's snapshot)."""
-    data = canonical_bytes(numbers)
+    return canonical_hash(canonical(numbers), algorithm)
+
+
+def canonical_hash(canonical_list: Sequence[str], algorithm: str = "sha256") -> str:
+    """:func:`list_hash` of a list already in canonical order (not checked: callers that
+    build the list themselves save the sort)."""
+    data = "\n".join(canonical_list).encode("utf-8")
     if algorithm == "sm3":
         return sm3_hex(data)
     if algorithm == "sha256":

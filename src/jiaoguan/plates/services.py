@@ -428,7 +428,11 @@ def selection_right_grant(
 
 
 def _lock_right(right: SelectionRight) -> SelectionRight:
-    locked = SelectionRight.objects.select_for_update().get(pk=right.pk)
+    locked = (
+        SelectionRight.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=right.pk)
+    )
     if locked.state != RightState.OPEN:
         raise Conflict(
             "right_not_open",
@@ -476,8 +480,13 @@ def _batch_numbers(batch_id: int, content_hash: str) -> tuple[str, ...]:
     return tuple(algo.canonical(numbers))
 
 
-def batch_numbers(batch: Batch) -> tuple[str, ...]:
-    return _batch_numbers(batch.pk, batch.content_hash)
+@functools.lru_cache(maxsize=64)
+def _union(batches: tuple[tuple[int, str], ...]) -> tuple[str, ...]:
+    """The canonical union of released batches' lists, cached like the lists themselves."""
+    numbers: set[str] = set()
+    for batch_id, content_hash in batches:
+        numbers.update(_batch_numbers(batch_id, content_hash))
+    return tuple(algo.canonical(numbers))
 
 
 def _pool_of(right: SelectionRight) -> NumberPool:
@@ -507,21 +516,21 @@ def draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     if not batches:
         raise Conflict("no_open_batch", _("No numbers are released at the moment"), field="right")
     window = _day_window(pool, now)
-    numbers: set[str] = set()
-    for b in batches:
-        numbers.update(batch_numbers(b))
-    taken = algo.canonical(
+    numbers = _union(tuple((b.pk, b.content_hash) for b in batches))
+    taken_set = set(
         PlateNumber.objects.filter(
             pool=pool,
             batch__in=batches,
             state__in=[NumberState.RESERVED, NumberState.ISSUED],
         ).values_list("number", flat=True)
     )
-    snap = algo.snapshot(numbers, taken)
+    taken = algo.canonical(taken_set)
+    # algo.snapshot(numbers, taken), without sorting again: ``numbers`` is canonical already
+    snap = [n for n in numbers if n not in taken_set]
     if not snap:
         raise Conflict("pool_empty", _("Every released number is taken"), field="right")
     algorithm = policy.hash_algorithm
-    snap_hash = algo.list_hash(snap, algorithm)
+    snap_hash = algo.canonical_hash(snap, algorithm)
     attempt = right.draws_used + 1
     batch_hashes = [b.content_hash for b in batches]
     count = policy.candidates_for(acting.channel)
@@ -612,13 +621,13 @@ def _reserve(
     acting: Acting,
     right: SelectionRight,
     number: str,
-    pool: NumberPool,
+    pool_id: int,
     draw: Draw | None,
     composed: bool,
     policy: rules.Policy,
 ) -> Reservation:
     now = clock.now()
-    number_id = claim_number(number=number, pool_id=pool.pk, now=now)
+    number_id = claim_number(number=number, pool_id=pool_id, now=now)
     if number_id is None:
         raise Conflict("number_taken", _("This number has just been taken"), field="number")
     try:
@@ -664,7 +673,7 @@ def plate_pick(*, acting: Acting, right: SelectionRight, draw: Draw, number: str
     policy = current_policy()
     right = _lock_right(right)
     _check_not_blocked(right, acting.channel, policy)
-    latest = right.draws.order_by("-attempt").first()
+    latest = right.draws.select_related("window").order_by("-attempt").first()
     if draw.right_id != right.pk or latest is None or latest.pk != draw.pk:
         raise Conflict("not_latest_draw", _("Pick from your latest draw"), field="number")
     if clock.now() >= draw.expires_at:
@@ -679,7 +688,7 @@ def plate_pick(*, acting: Acting, right: SelectionRight, draw: Draw, number: str
         acting=acting,
         right=right,
         number=number,
-        pool=draw.window.pool,
+        pool_id=latest.window.pool_id,
         draw=draw,
         composed=False,
         policy=policy,
@@ -749,7 +758,7 @@ def plate_compose(*, acting: Acting, right: SelectionRight, serial: str) -> Comp
             acting=acting,
             right=right,
             number=number,
-            pool=pool,
+            pool_id=pool.pk,
             draw=None,
             composed=True,
             policy=policy,
