@@ -47,6 +47,20 @@ def test_citizen_confirms_on_the_page_with_errors_beside_the_field(
     assert Violation.objects.get(pk=v.pk).state == "driver_confirmed"
     page = c.get("/portal/violations/").content.decode()
     assert 'data-testid="pay-wechat"' in page and "3 / 12" in page
+    assert world["owner"].name in page  # the owner drove: their own name
+
+
+def test_another_drivers_name_is_masked_on_the_owners_page(world: dict[str, Any]) -> None:
+    from tests.conftest import make_licence
+
+    driver = make_person("320102")
+    make_licence(driver)
+    v = confirm(world, record(world), driver_id_number=driver.id_number)
+    masked = driver.name[0] + "*" * (len(driver.name) - 1)
+    page = client_for(world["citizen"]).get("/portal/violations/").content.decode()
+    assert masked in page and driver.name not in page
+    own = client_for(make_citizen(driver)).get("/portal/violations/").content.decode()
+    assert driver.name in own and v.number in own
 
 
 def test_the_portal_shows_the_points_of_the_cycle(world: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.kernel import clock
+from jiaoguan.kernel.crypto import mask_name
 from jiaoguan.kernel.errors import DomainError
 from jiaoguan.kernel.money import Money
 from jiaoguan.licensing.rules import TWELVE_POINT_OFFENCES
@@ -111,6 +112,12 @@ def portal(request: HttpRequest) -> HttpResponse:
             {
                 "v": v,
                 "fine": Money(v.fine_fen).yuan_str,
+                # another person's name is masked, even to the owner who named them
+                "driver_name": ""
+                if v.driver is None
+                else v.driver.name
+                if party["driver"]
+                else mask_name(v.driver.name),
                 "can_confirm": party["owner"] and v.state == State.RECORDED,
                 "can_pay": (party["owner"] or party["driver"])
                 and v.state == State.DRIVER_CONFIRMED
