@@ -11,7 +11,6 @@ from ninja import Router, Status
 from jiaoguan.api.auth import ANY_AUTH, actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
 from jiaoguan.kernel.errors import NotFound
-from jiaoguan.payments.services import payment_start
 from jiaoguan.violations import selectors, services
 from jiaoguan.violations.schemas import (
     ConfirmIn,
@@ -110,10 +109,12 @@ def violation_confirm(request: HttpRequest, violation_id: str, payload: ConfirmI
 )
 def violation_pay(request: HttpRequest, violation_id: str, payload: PayIn) -> PayOut:
     who = principal(request)
-    order = services.violation_fee_order(
-        actor=actor(request), principal=who, violation=selectors.violation_get(who, violation_id)
+    order, code_url = services.violation_pay(
+        actor=actor(request),
+        principal=who,
+        violation=selectors.violation_get(who, violation_id),
+        provider=payload.provider,
     )
-    code_url = payment_start(actor=actor(request), order=order, provider=payload.provider)
     return PayOut(
         code_url=code_url,
         order_id=order.public_id,

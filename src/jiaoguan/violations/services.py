@@ -58,7 +58,7 @@ from jiaoguan.licensing.rules import (
 )
 from jiaoguan.payments.constants import OrderStatus
 from jiaoguan.payments.models import FeeOrder
-from jiaoguan.payments.services import fee_order_close, fee_order_create
+from jiaoguan.payments.services import fee_order_close, fee_order_create, payment_start
 from jiaoguan.registry import services as registry
 from jiaoguan.registry.models import DrivingLicence, Person, Vehicle
 from jiaoguan.violations import rules, workflow
@@ -544,6 +544,17 @@ def violation_fee_order(*, actor: Actor, principal: Principal, violation: Violat
     v.fee_order_no = order.order_no
     v.save(update_fields=["fee_order_no"])
     return order
+
+
+def violation_pay(
+    *, actor: Actor, principal: Principal, violation: Violation, provider: str
+) -> tuple[FeeOrder, str]:
+    """Pay a confirmed violation's fine: its fee order (created in one transaction with its
+    audit row) opened at WeChat Pay or Alipay; returns the order and the code to scan. The
+    provider is asked outside any transaction (as ``payment_start`` does); the payment itself
+    arrives by the provider's callback or a poll, and :func:`on_fine_paid` applies it."""
+    order = violation_fee_order(actor=actor, principal=principal, violation=violation)
+    return order, payment_start(actor=actor, order=order, provider=provider)
 
 
 def on_fine_paid(order: FeeOrder) -> None:

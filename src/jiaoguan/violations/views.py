@@ -23,7 +23,7 @@ from jiaoguan.kernel.money import Money
 from jiaoguan.licensing.rules import TWELVE_POINT_OFFENCES
 from jiaoguan.partners.client import PartnerClient
 from jiaoguan.payments.selectors import receipts_for_purpose
-from jiaoguan.payments.services import payment_poll, payment_start
+from jiaoguan.payments.services import payment_poll
 from jiaoguan.violations import selectors, services
 from jiaoguan.violations.apps import PURPOSE_PREFIX
 from jiaoguan.violations.constants import State
@@ -77,14 +77,19 @@ def _citizen_action(request: HttpRequest, who: User, action: str) -> None:
             driver_id_number="" if self_drove else request.POST.get("driver_id_number", "")[:18],
         )
         return
+    if action in ("pay_wechat", "pay_alipay"):
+        _order, code_url = services.violation_pay(
+            actor=actor, principal=who, violation=v, provider=action.removeprefix("pay_")
+        )
+        request.session[f"pay:{v.public_id}"] = code_url
+        return
+    if action not in ("check_payment", "demo_pay"):
+        return
     order = services.violation_fee_order(actor=actor, principal=who, violation=v)
     if action == "demo_pay" and settings.DEMO_SHOW_OTP:
         _demo_pay(order.order_no, request.POST.get("provider", ""))
     elif action == "check_payment":
         payment_poll(actor=actor, order=order)
-    elif action in ("pay_wechat", "pay_alipay"):
-        code_url = payment_start(actor=actor, order=order, provider=action.removeprefix("pay_"))
-        request.session[f"pay:{v.public_id}"] = code_url
 
 
 @login_required
