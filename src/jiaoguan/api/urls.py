@@ -17,8 +17,8 @@ from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
 from jiaoguan.payments.api import router as payments_router
-from jiaoguan.platforms.api import router as platforms_router
 from jiaoguan.plates.api import router as plates_router
+from jiaoguan.platforms.api import router as platforms_router
 from jiaoguan.registry.api import router as registry_router
 from jiaoguan.violations.api import router as violations_router
 
