@@ -208,3 +208,16 @@ def test_paying_before_confirming_is_a_conflict(world: dict[str, Any]) -> None:
     assert early.status_code == 409 and early.json()["code"] == "not_payable"
     car = make_vehicle(make_person("320102"))
     assert car.plate is not None
+
+
+def test_partners_only_record_and_read(world: dict[str, Any]) -> None:
+    auth = bearer(["violations:write"], "3201")
+    made = post(Client(), "/api/v1/violations", body(world), **auth).json()
+    for command, data in (
+        ("confirm-driver", {}),
+        ("void", {"reason": "x"}),
+        ("pay", {"provider": "wechat"}),
+    ):
+        answer = post(Client(), f"/api/v1/violations/{made['id']}/{command}", data, **auth)
+        assert answer.status_code == 401, command
+    assert Violation.objects.get().state == "recorded"

@@ -320,3 +320,26 @@ def test_seeded_points_become_the_opening_of_the_ledger(world: dict[str, Any]) -
     confirm(world, record(world, points=3))
     assert licence(world).points == 12 and licence(world).status == "suspended"
     assert EducationDuty.objects.get().points_in_cycle == 12
+
+
+def test_an_officer_in_scope_confirms_the_driver_at_the_window(world: dict[str, Any]) -> None:
+    v = record(world)
+    suzhou = world["suzhou_officer"]
+    with pytest.raises(Forbidden):
+        services.violation_confirm_driver(
+            actor=Actor.of(suzhou),
+            principal=suzhou,
+            violation=v,
+            driver_id_number=world["owner"].id_number,
+        )
+    officer = world["officer"]
+    with pytest.raises(DomainError) as info:  # staff have no licence of their own to use
+        services.violation_confirm_driver(actor=Actor.of(officer), principal=officer, violation=v)
+    assert (info.value.code, info.value.field) == ("driver_required", "driver_id_number")
+    v = services.violation_confirm_driver(
+        actor=Actor.of(officer),
+        principal=officer,
+        violation=v,
+        driver_id_number=world["owner"].id_number,
+    )
+    assert v.state == "driver_confirmed" and licence(world).points == 3
