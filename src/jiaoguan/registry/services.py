@@ -4,7 +4,7 @@ new :class:`RecordVersion`, so the registry keeps its history."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.db.models import Model
@@ -175,30 +175,18 @@ def person_contact_update(
     reason: str = "",
 ) -> Person:
     """Change recorded contact details (R162 Art. 81: report within 30 days)."""
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    before = snapshot(person)
+    changes: dict[str, Any] = {}
     if phone is not None:
         phone = normalise_phone(phone)
-        person.phone_enc = crypto.encrypt(phone, context=b"person.phone")
-        person.phone_index = phone_index(phone)
+        changes["phone_enc"] = crypto.encrypt(phone, context=b"person.phone")
+        changes["phone_index"] = phone_index(phone)
     if address is not None:
         if len(address.strip()) > 200:
             raise DomainError(
                 "invalid_address", _("An address has at most 200 characters"), field="address"
             )
-        person.address = address.strip()
-    person.version += 1
-    person.updated_at = clock.now()
-    person.save()
-    _write(
-        person,
-        actor=actor,
-        action="person.contact_update",
-        before=before,
-        reason=reason,
-        subject_person_ref=str(person.public_id),
-    )
-    return person
+        changes["address"] = address.strip()
+    return _change(person, actor=actor, action="person.contact_update", reason=reason, **changes)
 
 
 @transaction.atomic
@@ -380,25 +368,41 @@ def licence_issue(
     return licence
 
 
-def _licence_change(
-    licence: DrivingLicence, *, actor: Actor, action: str, reason: str, **changes: Any
-) -> DrivingLicence:
-    locked = DrivingLicence.objects.select_for_update().get(pk=licence.pk)
+M = TypeVar("M", Person, Vehicle, DrivingLicence)
+
+
+def _change(obj: M, *, actor: Actor, action: str, reason: str, **changes: Any) -> M:
+    """Lock a registry record, set ``changes``, bump its version and keep the history and the
+    audit row (the subject is the person the record is about)."""
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     before = snapshot(locked)
     for name, value in changes.items():
         setattr(locked, name, value)
     locked.version += 1
     locked.updated_at = clock.now()
     locked.save()
+    subject = (
+        locked
+        if isinstance(locked, Person)
+        else locked.person
+        if isinstance(locked, DrivingLicence)
+        else locked.owner_person
+    )
     _write(
         locked,
         actor=actor,
         action=action,
         before=before,
         reason=reason,
-        subject_person_ref=str(locked.person.public_id),
+        subject_person_ref=str(subject.public_id) if subject is not None else "",
     )
     return locked
+
+
+def _licence_change(
+    licence: DrivingLicence, *, actor: Actor, action: str, reason: str, **changes: Any
+) -> DrivingLicence:
+    return _change(licence, actor=actor, action=action, reason=reason, **changes)
 
 
 @transaction.atomic
@@ -508,21 +512,7 @@ def person_name_change(*, actor: Actor, person: Person, name: str, reason: str) 
     name = name.strip()
     if not 2 <= len(name) <= 64:
         raise DomainError("invalid_name", _("Enter the name as on the ID card"), field="name")
-    person = Person.objects.select_for_update().get(pk=person.pk)
-    before = snapshot(person)
-    person.name = name
-    person.version += 1
-    person.updated_at = clock.now()
-    person.save()
-    _write(
-        person,
-        actor=actor,
-        action="person.name_change",
-        before=before,
-        reason=reason,
-        subject_person_ref=str(person.public_id),
-    )
-    return person
+    return _change(person, actor=actor, action="person.name_change", reason=reason, name=name)
 
 
 @transaction.atomic
@@ -530,21 +520,13 @@ def vehicle_inspection_record(
     *, actor: Actor, vehicle: Vehicle, valid_until: dt.date, reason: str
 ) -> Vehicle:
     """Record the end of the inspection period a new label covers (R164 Arts. 54–55)."""
-    locked = Vehicle.objects.select_for_update().get(pk=vehicle.pk)
-    before = snapshot(locked)
-    locked.inspection_valid_until = valid_until
-    locked.version += 1
-    locked.updated_at = clock.now()
-    locked.save()
-    _write(
-        locked,
+    return _change(
+        vehicle,
         actor=actor,
         action="vehicle.inspection_record",
-        before=before,
         reason=reason,
-        subject_person_ref=str(locked.owner_person.public_id) if locked.owner_person else "",
+        inspection_valid_until=valid_until,
     )
-    return locked
 
 
 @transaction.atomic
