@@ -1,5 +1,6 @@
-"""A citizen picks a plate number online (issue 5): draw, see the countdown, pick one; the
-number is held, and the draw is listed for public verification."""
+"""Plate selection in the browser (issue 5): a citizen picks a number online (draw, countdown,
+pick; the number is held and the draw is listed for public verification); a dealer's agent
+opens the selection for a buyer and picks with them."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from jiaoguan.audit.services import Actor
+from jiaoguan.kernel.uscc import USCC
 from jiaoguan.plates.models import Reservation
-from tests.conftest import make_citizen, make_person
-from tests.e2e.test_journeys import code_step, password_step, sms_code
-from tests.plates.conftest import grant, released_pool
+from jiaoguan.registry.services import organisation_create
+from tests.conftest import make_citizen, make_person, make_staff
+from tests.e2e.test_journeys import code_step, password_step, sign_in_staff, sms_code
+from tests.plates.conftest import grant, released_pool, vin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -59,3 +63,39 @@ def test_citizen_picks_a_number_online(
     page.goto(f"{live_server.url}/plates/verify/?right={right.public_id}&attempt=1")
     expect(page.get_by_test_id("verdict")).to_have_attribute("data-verdict", "pending")
     expect(page.get_by_test_id("published")).to_contain_text(chosen)
+
+
+def test_dealer_picks_a_number_for_a_buyer(
+    page: Any, live_server: Any, sandbox_server: Any, screenshot: Any
+) -> None:
+    released_pool()
+    dealer = organisation_create(
+        actor=Actor.system("e2e"),
+        uscc=str(USCC.generate("320102", "00090009")),
+        name="南京某汽车销售有限公司",
+        kind="dealer",
+        region_code="320102",
+    )
+    agent = make_staff("outlet_dealer", "3201", organisation=dealer)
+    buyer = make_person()
+    sign_in_staff(page, live_server.url, agent)
+
+    page.goto(f"{live_server.url}/outlet/plates/")
+    page.get_by_label(re.compile("购车人身份证明号码|Buyer's ID number")).fill(buyer.id_number)
+    page.get_by_label(re.compile("车辆识别代号|Vehicle \\(VIN\\)")).fill("LSVAU2180N2000001")
+    page.get_by_role("button", name=re.compile("开通选号|Open the selection")).click()
+    expect(page.get_by_test_id("vin-error")).to_be_visible()  # a wrong check digit, beside VIN
+    page.get_by_label(re.compile("车辆识别代号|Vehicle \\(VIN\\)")).fill(vin())
+    page.get_by_role("button", name=re.compile("开通选号|Open the selection")).click()
+    expect(page.get_by_test_id("for-buyer")).to_be_visible()
+
+    page.get_by_test_id("draw").click()
+    candidates = page.get_by_test_id("candidate")
+    expect(candidates).to_have_count(10)
+    chosen = candidates.first.inner_text().strip()
+    candidates.first.click()
+    expect(page.get_by_test_id("held-number")).to_have_text(chosen)
+    screenshot("plates-3-dealer")
+    reservation = Reservation.objects.get()
+    assert reservation.channel == "dealer" and reservation.right.person == buyer
+    assert reservation.right.dealer == dealer
