@@ -650,3 +650,19 @@ def test_returned_after_payment_is_not_charged_again(sandbox_server: Any) -> Non
     assert app.state == "under_review"
     assert FeeOrder.objects.filter(purpose_ref__endswith=str(app.public_id)).count() == 1
     assert "await_payment" not in list(app.events.values_list("command", flat=True))[3:]
+
+
+def test_the_application_page_labels_its_fields_in_the_readers_language() -> None:
+    from django.test import Client
+
+    person = _person()
+    citizen = make_citizen(person)
+    app = services.application_start(
+        actor=Actor.of(citizen), applicant=person, business_type="contact_change", channel="online"
+    )
+    c = Client()
+    c.force_login(citizen)
+    page = c.get(f"/applications/{app.public_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content
+    text = page.decode()
+    assert '<label for="f-phone">联系电话</label>' in text
+    assert "<dt>id_number_masked</dt>" not in text and "<dt>phone</dt>" not in text

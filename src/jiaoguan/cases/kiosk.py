@@ -46,7 +46,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -57,7 +57,14 @@ from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.cases import selectors, services, window
 from jiaoguan.cases.constants import Channel, State
 from jiaoguan.cases.models import Application
-from jiaoguan.cases.views import _demo_sandbox, _editable, _english, _offered, _user
+from jiaoguan.cases.views import (
+    FORM_LABELS,
+    _demo_sandbox,
+    _editable,
+    _english,
+    _offered,
+    _user,
+)
 from jiaoguan.documents import pdf as document_pdf
 from jiaoguan.documents.models import Document
 from jiaoguan.kernel import clock, context
@@ -79,20 +86,6 @@ NEEDS_TYPING = frozenset(
     code for code, fields in services.EDITABLE.items() if fields - services.LIST_FIELDS
 )
 
-FORM_LABELS = {
-    "name": gettext_lazy("Name"),
-    "id_number_masked": gettext_lazy("ID number"),
-    "phone": gettext_lazy("Phone"),
-    "address": gettext_lazy("Address"),
-    "plate": gettext_lazy("Plate number"),
-    "vin": gettext_lazy("VIN"),
-    "classes": gettext_lazy("Licence classes"),
-    "term": gettext_lazy("Term"),
-    "valid_until": gettext_lazy("Valid until"),
-    "inspection_valid_until": gettext_lazy("Inspection valid until"),
-    "keep_classes": gettext_lazy("Classes to keep"),
-    "delivery_address": gettext_lazy("Postal address"),
-}
 #: Refusals of starting business, shown beside the business chosen.
 _START_FIELDS = {"business_type", "outlet", "channel", "subject"}
 _DONE = {State.COMPLETED, State.READY, State.DISPATCHED, State.IN_PRODUCTION, State.APPROVED}

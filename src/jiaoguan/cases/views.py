@@ -120,6 +120,25 @@ def apply_start(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("cases:detail", public_id=app.public_id)
 
 
+#: How each form field is labelled on pages (kiosk, outlet, application page).
+FORM_LABELS = {
+    "name": gettext_lazy("Name"),
+    "id_number_masked": gettext_lazy("ID number"),
+    "phone": gettext_lazy("Phone"),
+    "address": gettext_lazy("Address"),
+    "plate": gettext_lazy("Plate number"),
+    "vin": gettext_lazy("VIN"),
+    "classes": gettext_lazy("Licence classes"),
+    "term": gettext_lazy("Term"),
+    "valid_until": gettext_lazy("Valid until"),
+    "inspection_valid_until": gettext_lazy("Inspection valid until"),
+    "keep_classes": gettext_lazy("Classes to keep"),
+    "delivery_address": gettext_lazy("Postal address"),
+    "new_name": gettext_lazy("Your name as now registered"),
+    "until": gettext_lazy("Deferred until"),
+}
+
+
 def _editable(app: Application) -> dict[str, Any]:
     """What the applicant may change, with the choices the rule allows."""
     code = app.business_type.code
@@ -262,6 +281,11 @@ def detail(request: HttpRequest, public_id: str) -> HttpResponse:
             "app": app,
             "name": name,
             "editable": _editable(app),
+            "form_rows": [
+                (FORM_LABELS.get(k, k), " ".join(x) if isinstance(x, list) else x)
+                for k, x in app.form.items()
+            ],
+            "labels": {k: FORM_LABELS.get(k, k) for k in _editable(app)},
             "error": "" if any(u["error"] for u in upload_rows) else error,  # beside its field
             "uploads": upload_rows,
             "events": events,
