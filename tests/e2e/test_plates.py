@@ -1,21 +1,25 @@
 """Plate selection in the browser (issue 5): a citizen picks a number online (draw, countdown,
 pick; the number is held and the draw is listed for public verification); a dealer's agent
-opens the selection for a buyer and picks with them."""
+opens the selection for a buyer and picks with them; a citizen at a hall kiosk picks one of
+fifty by touch alone."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from jiaoguan.audit.services import Actor
+from jiaoguan.cases.kiosk import kiosk_id
 from jiaoguan.kernel.uscc import USCC
 from jiaoguan.plates.models import Reservation
 from jiaoguan.registry.services import organisation_create
 from tests.conftest import make_citizen, make_person, make_staff
 from tests.e2e.test_journeys import code_step, password_step, sign_in_staff, sms_code
+from tests.e2e.test_kiosk_outlet import assert_touch_only, place_card
 from tests.plates.conftest import grant, released_pool, vin
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -99,3 +103,33 @@ def test_dealer_picks_a_number_for_a_buyer(
     reservation = Reservation.objects.get()
     assert reservation.channel == "dealer" and reservation.right.person == buyer
     assert reservation.right.dealer == dealer
+
+
+def test_kiosk_user_picks_a_number_by_touch(
+    page: Any, live_server: Any, sandbox_server: Any, screenshot: Any
+) -> None:
+    released_pool()
+    person = make_person()
+    grant(person)
+    device = make_staff("kiosk_device", "3201")
+    password_step(page, live_server.url, device.username)
+    code_step(page, pyotp.TOTP(device.totp_secret).now())
+    expect(page).to_have_url(re.compile(r"/kiosk/$"))
+    page.set_viewport_size({"width": 1080, "height": 1920})
+    place_card(sandbox_server, kiosk_id(device), person)
+    page.get_by_test_id("read-card").click()
+    expect(page.get_by_test_id("person")).to_contain_text(person.id_number_masked)
+
+    page.goto(f"{live_server.url}/kiosk/plates/")
+    page.get_by_test_id("select-link").click()
+    assert_touch_only(page)
+    page.get_by_test_id("draw").click()
+    candidates = page.get_by_test_id("candidate")
+    expect(candidates).to_have_count(50)  # the hall's "50选1"
+    assert_touch_only(page)
+    screenshot("plates-4-kiosk")
+    chosen = candidates.nth(7).inner_text().strip()
+    candidates.nth(7).click()
+    expect(page.get_by_test_id("held-number")).to_have_text(chosen)
+    reservation = Reservation.objects.get()
+    assert reservation.channel == "hall" and reservation.actor_ref == str(device.public_id)
