@@ -59,6 +59,7 @@ def test_draw_pick_confirm(at_t0: Any) -> None:
     )
     # held to the end of the 3rd working day after Tuesday 10 March: Friday 13 March
     assert reservation.expires_at == dt.datetime(2026, 3, 13, 16, 0, tzinfo=dt.UTC)
+    assert reservation.last_day == dt.date(2026, 3, 13)
     number = PlateNumber.objects.get(number=draw.candidates[3])
     assert number.state == NumberState.RESERVED
     plate = services.plate_confirm(actor=STAFF, reservation=reservation)

@@ -97,9 +97,9 @@ ZH: dict[str, str] = {
     ),
     "Your plate": "您的号牌",
     "Your number is held": "号码已为您保留",
-    "Held until %(until)s. Register the vehicle at a vehicle office before then, or the number "
-    "is released and online selection is closed to you for two years.": (
-        "保留至%(until)s。请在此之前到车管所办理注册登记，逾期号码作废，两年内不能网上选号。"
+    "Held to the end of %(day)s. Register the vehicle at a vehicle office by then, or the "
+    "number is released and online selection is closed to you for two years.": (
+        "保留至%(day)s。请在当日结束前到车管所办理注册登记，逾期号码作废，两年内不能网上选号。"
     ),
     "Random selection": "随机选号",
     "Seconds left to pick one (or none):": "选号剩余秒数（可选一个，也可不选）：",

@@ -3,11 +3,13 @@ reservations and lapsed-reservation blocks (DOMAIN.md §3.3)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.db import models
 from django.db.models import Q
 
+from jiaoguan.kernel.clock import SHANGHAI
 from jiaoguan.plates.constants import (
     BatchSource,
     BatchState,
@@ -222,6 +224,11 @@ class Reservation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number_id} {self.state}"
+
+    @property
+    def last_day(self) -> dt.date:
+        """The last day the number is held (Asia/Shanghai): the deadline is its midnight."""
+        return (self.expires_at.astimezone(SHANGHAI) - dt.timedelta(days=1)).date()
 
 
 class SelectionBlock(models.Model):
