@@ -73,6 +73,7 @@ def prepare(ns: argparse.Namespace) -> dict[str, object]:
         name=f"bench partner {time.strftime('%Y-%m-%d %H:%M:%S')}",
         scopes=["registry:read"],
         region_scope="32",
+        rate_per_minute=0,  # no cap: the bench measures throughput
     )
     with connection.cursor() as cur:
         cur.execute(

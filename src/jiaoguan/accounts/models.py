@@ -93,6 +93,8 @@ class ApiClient(models.Model):
     token_prefix = models.CharField(max_length=12)
     scopes = models.JSONField(default=list)
     region_scope = models.CharField(max_length=6)
+    # Requests a minute this client may make (0: no limit); over it the API answers 429.
+    rate_per_minute = models.PositiveIntegerField(default=600)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -325,8 +325,14 @@ def api_client_create(
     scopes: list[str],
     region_scope: str,
     organisation: Organisation | None = None,
+    rate_per_minute: int = 600,
 ) -> tuple[ApiClient, str]:
-    """Register a partner system; returns the client and its bearer token (shown once)."""
+    """Register a partner system; returns the client and its bearer token (shown once).
+    ``rate_per_minute`` caps its requests (0: no cap)."""
+    if not 0 <= rate_per_minute <= 1_000_000:
+        raise DomainError(
+            "invalid_rate", _("The rate is a number of requests a minute"), field="rate_per_minute"
+        )
     bad = [s for s in scopes if s not in SCOPE_PERMISSIONS]
     if bad or not scopes:
         raise DomainError(
@@ -343,6 +349,7 @@ def api_client_create(
         token_prefix=token[:10],
         scopes=sorted(set(scopes)),
         region_scope=region_scope,
+        rate_per_minute=rate_per_minute,
         created_at=clock.now(),
     )
     audit_record(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 
 from jiaoguan.accounts.services import api_client_for_token
 from jiaoguan.audit.services import Actor
+from jiaoguan.kernel.errors import RateLimited
 
 
 class SessionAuth(APIKeyCookie):
@@ -31,8 +35,32 @@ class PartnerBearer(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         client = api_client_for_token(token)
         if client is not None:
+            _count_request(client)
             request.api_client = client  # type: ignore[attr-defined]
         return client
+
+
+def _count_request(client: Any) -> None:
+    """Each partner client's requests are counted per minute in the Django cache (Redis in
+    production, shared by every web process); over its ``rate_per_minute`` the API answers
+    429 problem+json with ``Retry-After`` until the minute ends."""
+    limit = client.rate_per_minute
+    if not limit:
+        return
+    window = int(time.time() // 60)
+    key = f"api:rate:{client.public_id}:{window}"
+    cache.add(key, 0, 90)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 90)
+        count = 1
+    if count > limit:
+        raise RateLimited(
+            "rate_limited",
+            _("Too many requests from this client: at most %(limit)d a minute") % {"limit": limit},
+            retry_after=60 - int(time.time()) % 60,
+        )
 
 
 session_auth = SessionAuth()

@@ -56,7 +56,7 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         if any(p.citation for p in exc.problems)
         else None
     )
-    return problem(
+    response = problem(
         exc.status,
         exc.title,
         code=exc.code,
@@ -64,6 +64,10 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         invalid_params=params or None,
         extra=extra,
     )
+    retry_after = getattr(exc, "retry_after", 0)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def _loc_name(loc: list[Any]) -> str:

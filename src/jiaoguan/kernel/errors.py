@@ -113,6 +113,10 @@ class RateLimited(DomainError):
     status = 429
     title = "Too many requests"
 
+    def __init__(self, code: str, message: str, *, retry_after: int = 0, **kw: Any) -> None:
+        super().__init__(code, message, **kw)
+        self.retry_after = retry_after  # seconds; sent as Retry-After when given
+
 
 class PartnerUnavailable(DomainError):
     """An outside party (identity platform, SMS gateway, ...) did not answer in time."""
