@@ -299,3 +299,18 @@ def test_a_partner_over_its_rate_gets_429_with_retry_after() -> None:
         actor=Actor.system("tests"), name="另一合作方", scopes=["registry:read"], region_scope="32"
     )
     assert Client(HTTP_AUTHORIZATION=f"Bearer {token2}").get("/api/v1/vehicles").status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_partner_reads_are_audited_outside_a_test_transaction() -> None:
+    """As in production: no transaction around the request (the audit needs one of its own)."""
+    person = make_person()
+    vehicle = make_vehicle(person)
+    _client, token = accounts.api_client_create(
+        actor=Actor.system("tests"), name="保险公司", scopes=["registry:read"], region_scope="32"
+    )
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    resp = api.get("/api/v1/vehicles", {"plate": vehicle.plate.number})
+    assert resp.status_code == 200, resp.content
+    assert api.get(f"/api/v1/vehicles/{vehicle.public_id}").status_code == 200
+    assert AuditEvent.objects.filter(action="vehicle.read").count() == 2

@@ -125,6 +125,7 @@ def _log_read(
     )
 
 
+@transaction.atomic
 def log_reads(
     principal: Principal,
     actor: Actor,
