@@ -94,7 +94,10 @@ def prepare(ns: argparse.Namespace) -> dict[str, object]:
     breakdown = cpu_breakdown(token, plates[: ns.breakdown]) if ns.breakdown else {}
     plans = {}
     with connection.cursor() as cur:
-        for name, q, params in (("api", api_queries[-1], None), ("bare", sql, [plates[0]])):
+        vehicle_query = [
+            q for q in api_queries if q.startswith("SELECT") and '"registry_vehicle"' in q
+        ][-1]
+        for name, q, params in (("api", vehicle_query, None), ("bare", sql, [plates[0]])):
             cur.execute("EXPLAIN (ANALYZE, TIMING OFF, SUMMARY OFF) " + q, params)
             plans[name] = [r[0] for r in cur.fetchall()]
     connection.close()
