@@ -73,7 +73,7 @@ def test_station_records_a_pass_and_the_owner_sees_the_new_period(
     car = due_car(today=clock.today())
     old = car.inspection_valid_until
     desk = station_staff(station)
-    sign_in_staff(page, live_server.url, desk)
+    sign_in_staff(page, live_server.url, desk, lands=r"/station/$")  # station staff land there
 
     page.goto(f"{live_server.url}/station/")
     assert car.plate is not None

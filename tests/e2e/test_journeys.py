@@ -61,10 +61,10 @@ def code_step(page: Any, code: str) -> None:
     page.locator("main").get_by_role("button", name=SIGN_IN).click()
 
 
-def sign_in_staff(page: Any, base_url: str, user: User) -> None:
+def sign_in_staff(page: Any, base_url: str, user: User, lands: str = r"/console/$") -> None:
     password_step(page, base_url, user.username)
     code_step(page, pyotp.TOTP(user.totp_secret).now())
-    expect(page).to_have_url(re.compile(r"/console/$"))
+    expect(page).to_have_url(re.compile(lands))
 
 
 def search(page: Any, q: str) -> Any:
