@@ -4,6 +4,9 @@ see theirs, confirm the driver and pay the fine; ``/me/points`` shows the curren
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -123,6 +126,20 @@ def violation_pay(request: HttpRequest, violation_id: str, payload: PayIn) -> Pa
     )
 
 
+def _officer_command(
+    request: HttpRequest, violation_id: str, payload: ReasonIn, command: Callable[..., Any]
+) -> ViolationOut:
+    """Contest, uphold or void: the same call with the officer's reason."""
+    who = principal(request)
+    v = command(
+        actor=actor(request),
+        principal=who,
+        violation=selectors.violation_get(who, violation_id),
+        reason=payload.reason,
+    )
+    return ViolationOut.build(selectors.violation_get(who, v.public_id))
+
+
 @router.post(
     "/violations/{violation_id}/contest",
     response=ViolationOut,
@@ -130,14 +147,7 @@ def violation_pay(request: HttpRequest, violation_id: str, payload: PayIn) -> Pa
     summary="Mark a record contested while it is checked (officers; R163 Art. 33)",
 )
 def violation_contest(request: HttpRequest, violation_id: str, payload: ReasonIn) -> ViolationOut:
-    who = principal(request)
-    v = services.violation_contest(
-        actor=actor(request),
-        principal=who,
-        violation=selectors.violation_get(who, violation_id),
-        reason=payload.reason,
-    )
-    return ViolationOut.build(selectors.violation_get(who, v.public_id))
+    return _officer_command(request, violation_id, payload, services.violation_contest)
 
 
 @router.post(
@@ -147,14 +157,7 @@ def violation_contest(request: HttpRequest, violation_id: str, payload: ReasonIn
     summary="The check upheld the record: open again (officers)",
 )
 def violation_uphold(request: HttpRequest, violation_id: str, payload: ReasonIn) -> ViolationOut:
-    who = principal(request)
-    v = services.violation_uphold(
-        actor=actor(request),
-        principal=who,
-        violation=selectors.violation_get(who, violation_id),
-        reason=payload.reason,
-    )
-    return ViolationOut.build(selectors.violation_get(who, v.public_id))
+    return _officer_command(request, violation_id, payload, services.violation_uphold)
 
 
 @router.post(
@@ -164,14 +167,7 @@ def violation_uphold(request: HttpRequest, violation_id: str, payload: ReasonIn)
     summary="Void an unpaid record with the reason; its points go with it (officers; R163 Art. 16)",
 )
 def violation_void(request: HttpRequest, violation_id: str, payload: ReasonIn) -> ViolationOut:
-    who = principal(request)
-    v = services.violation_void(
-        actor=actor(request),
-        principal=who,
-        violation=selectors.violation_get(who, violation_id),
-        reason=payload.reason,
-    )
-    return ViolationOut.build(selectors.violation_get(who, v.public_id))
+    return _officer_command(request, violation_id, payload, services.violation_void)
 
 
 @router.get(
