@@ -525,7 +525,18 @@ def _create(**kw: Any) -> Appointment:
         ) from exc
 
 
-def _event(a: Appointment, command: str, before: str, actor: Actor, reason: str = "") -> None:
+def _event(
+    a: Appointment,
+    command: str,
+    before: str,
+    actor: Actor,
+    reason: str = "",
+    *,
+    action: str = "",
+    snapshot_before: dict[str, Any] | None = None,
+) -> None:
+    """The appointment's history row and its audit row (``action``, default
+    ``inspection.appointment_<command>``), in the caller's transaction."""
     AppointmentEvent.objects.create(
         appointment=a,
         command=command,
@@ -534,6 +545,16 @@ def _event(a: Appointment, command: str, before: str, actor: Actor, reason: str 
         actor_ref=actor.ref[:64],
         reason=reason[:200],
         at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=action or f"inspection.appointment_{command}",
+        object_type="appointment",
+        object_ref=str(a.public_id),
+        before=snapshot_before,
+        after=_appointment_snapshot(a),
+        reason=reason,
+        subject_person_ref=str(a.owner.public_id) if a.owner else "",
     )
 
 
@@ -606,14 +627,6 @@ def appointment_book(
         created_at=now,
     )
     _event(appt, "book", "", actor)
-    audit_record(
-        actor=actor,
-        action="inspection.appointment_book",
-        object_type="appointment",
-        object_ref=str(appt.public_id),
-        after=_appointment_snapshot(appt),
-        subject_person_ref=str(person.public_id),
-    )
     return appt
 
 
@@ -644,15 +657,7 @@ def walk_in_check_in(*, actor: Actor, principal: Any, vehicle: Vehicle) -> Appoi
         created_at=now,
         checked_in_at=now,
     )
-    _event(appt, "walk_in", "", actor)
-    audit_record(
-        actor=actor,
-        action="inspection.walk_in",
-        object_type="appointment",
-        object_ref=str(appt.public_id),
-        after=_appointment_snapshot(appt),
-        subject_person_ref=str(vehicle.owner_person.public_id) if vehicle.owner_person else "",
-    )
+    _event(appt, "walk_in", "", actor, action="inspection.walk_in")
     return appt
 
 
@@ -694,17 +699,7 @@ def _move(appt: Appointment, command: str, *, actor: Actor, reason: str = "") ->
         SlotCounter.objects.filter(station_id=appt.station_id, start=appt.slot_start).update(
             taken=F("taken") - 1
         )
-    _event(appt, command, source, actor, reason)
-    audit_record(
-        actor=actor,
-        action=f"inspection.appointment_{command}",
-        object_type="appointment",
-        object_ref=str(appt.public_id),
-        before=before,
-        after=_appointment_snapshot(appt),
-        reason=reason,
-        subject_person_ref=str(appt.owner.public_id) if appt.owner else "",
-    )
+    _event(appt, command, source, actor, reason, snapshot_before=before)
     return appt
 
 
