@@ -194,7 +194,12 @@ def run(app: Application) -> dict[str, dict[str, Any]]:
 
 
 def _licence(app: Application) -> DrivingLicence:
-    return DrivingLicence.objects.select_related("person").get(public_id=app.subject_ref)
+    """The application's licence, read once per check however many rules look at it."""
+    cached: DrivingLicence | None = getattr(app, "_checked_licence", None)
+    if cached is None:
+        cached = DrivingLicence.objects.select_related("person").get(public_id=app.subject_ref)
+        app._checked_licence = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def _vehicle(app: Application) -> Vehicle:
