@@ -800,17 +800,22 @@ def temporary_plates_void_due(*, actor: Actor) -> int:
 
     today = clock.today()
     voided = 0
-    for doc in Document.objects.filter(kind="temporary_plate", status="valid").order_by("id"):
-        received = (
-            ApplicationEvent.objects.filter(
-                application__business_type__code="plate_replacement",
-                application__subject_ref=doc.subject_ref,
-                to_state=State.COMPLETED,
-                at__gte=doc.issued_at,
-            )
-            .order_by("at")
-            .values_list("at", flat=True)
-            .first()
+    plates = list(Document.objects.filter(kind="temporary_plate", status="valid").order_by("id"))
+    # when each vehicle's plate replacement completed (new plates handed over or delivered)
+    completions: dict[str, list[dt.datetime]] = {}
+    for subject, at in (
+        ApplicationEvent.objects.filter(
+            application__business_type__code="plate_replacement",
+            application__subject_ref__in={d.subject_ref for d in plates},
+            to_state=State.COMPLETED,
+        )
+        .order_by("at")
+        .values_list("application__subject_ref", "at")
+    ):
+        completions.setdefault(subject, []).append(at)
+    for doc in plates:
+        received = next(
+            (at for at in completions.get(doc.subject_ref, []) if at >= doc.issued_at), None
         )
         decision = rules.temporary_plate_void(
             today=today,
