@@ -54,7 +54,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
-from authlib.oauth2.rfc6749 import ClientMixin, OAuth2Error
+from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -236,6 +236,19 @@ class _OpenIDCode(OpenIDCode):
         return _claims(user, scope)
 
 
+class _RequiredPkce(CodeChallenge):
+    """PKCE for every client, confidential ones too (authlib's ``required`` covers public
+    clients only), and ``S256`` only (RFC 9700, 2.1.1)."""
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012
+
+    def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
+        data = grant.request.payload.data
+        if not data.get("code_challenge") or data.get("code_challenge_method") != "S256":
+            raise InvalidRequestError("PKCE with code_challenge_method=S256 is required")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
 class _CodeGrant(AuthorizationCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
 
@@ -286,7 +299,7 @@ class _Server(AuthorizationServer):
                 lambda *a, **k: secrets.token_urlsafe(32), None, lambda c, g: ID_TOKEN_SECONDS
             ),
         )
-        self.register_grant(_CodeGrant, [CodeChallenge(required=True), _OpenIDCode(provider)])
+        self.register_grant(_CodeGrant, [_RequiredPkce(required=True), _OpenIDCode(provider)])
 
     def query_client(self, client_id: str) -> Client | None:
         with self.provider.state.lock:

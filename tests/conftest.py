@@ -36,6 +36,17 @@ def sandbox_server() -> Iterator[Any]:
     server.close()
 
 
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[Any]:
+    """The sandbox provincial OpenID provider (sandbox/oidc.py), a real HTTP server."""
+    from sandbox.oidc import make_provider
+
+    provider = make_provider(port=0, admin_key=SANDBOX_KEY)
+    provider.start_in_thread()
+    yield provider
+    provider.close()
+
+
 @pytest.fixture(autouse=True)
 def _partners(settings: Any, sandbox_server: Any) -> None:
     settings.SANDBOX_URL = sandbox_server.url

@@ -38,7 +38,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
             elif step.challenge is not None:
                 request.session[_SESSION_KEY] = str(step.challenge.public_id)
                 return redirect("accounts:otp")
-    return render(request, "accounts/login.html", {"form": form})
+    sso_available = bool(settings.SSO_ISSUER and settings.SSO_CLIENT_ID)
+    return render(
+        request, "accounts/login.html", {"form": form, "sso_available": sso_available}
+    )
 
 
 @require_http_methods(["GET", "POST"])

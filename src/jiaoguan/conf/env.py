@@ -100,6 +100,15 @@ VARIABLES: tuple[Var, ...] = (
     Var("JIAOGUAN_LOGIN_MAX_FAILURES", "Failed sign-in attempts before an account is locked.", "5"),
     Var("JIAOGUAN_LOGIN_LOCK_MINUTES", "How long a locked account stays locked.", "15"),
     Var(
+        "JIAOGUAN_SSO_ISSUER",
+        "Issuer URL of the provincial government identity platform (OpenID Connect); "
+        "empty turns the \"sign in with the provincial platform\" button off.",
+        None,
+        example="http://127.0.0.1:8766",
+    ),
+    Var("JIAOGUAN_SSO_CLIENT_ID", "jiaoguan's client id at the identity platform.", None),
+    Var("JIAOGUAN_SSO_CLIENT_SECRET", "jiaoguan's client secret at the identity platform.", None),
+    Var(
         "JIAOGUAN_UPLOAD_MAX_BYTES",
         "Largest image accepted as an application's material (JPEG or PNG), in bytes. "
         "Let the reverse proxy accept request bodies somewhat larger than this.",

@@ -5,6 +5,7 @@ from jiaoguan.api.urls import api
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    path("accounts/sso/", include("jiaoguan.sso.urls")),
     path("accounts/", include("jiaoguan.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

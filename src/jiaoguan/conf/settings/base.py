@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiaoguan.licensing",
     "jiaoguan.violations",
     "jiaoguan.plates",
+    "jiaoguan.sso",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +166,10 @@ if payments_config := env.get("JIAOGUAN_PAYMENTS_CONFIG"):
 LOGIN_MAX_FAILURES = int(env.get("JIAOGUAN_LOGIN_MAX_FAILURES") or "5")
 LOGIN_LOCK_MINUTES = int(env.get("JIAOGUAN_LOGIN_LOCK_MINUTES") or "15")
 DEMO_SHOW_OTP = env.flag("JIAOGUAN_DEMO_SHOW_OTP") and DEBUG
+# Single sign-on through the provincial government identity platform (OpenID Connect).
+SSO_ISSUER = (env.get("JIAOGUAN_SSO_ISSUER") or "").rstrip("/")
+SSO_CLIENT_ID = env.get("JIAOGUAN_SSO_CLIENT_ID") or ""
+SSO_CLIENT_SECRET = env.get("JIAOGUAN_SSO_CLIENT_SECRET") or ""
 
 # Ports to outside parties: dotted paths of the adapter classes (DESIGN.md, outside parties).
 PORTS = {

@@ -1,0 +1,270 @@
+"""Every write of the single sign-on: start an attempt, finish it (bind or open the citizen
+account), refuse it. Each is one transaction with its audit row (DESIGN.md)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jiaoguan.accounts.constants import AccountKind
+from jiaoguan.accounts.models import User
+from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.kernel import clock, crypto
+from jiaoguan.kernel.errors import DomainError, Forbidden
+from jiaoguan.kernel.idnumber import IdNumber
+from jiaoguan.registry.models import Person
+from jiaoguan.registry.services import id_number_index, person_create
+from jiaoguan.sso import rules
+from jiaoguan.sso.client import IdTokenRefused, OidcRelyingParty, VerifiedIdentity
+from jiaoguan.sso.client import attempt_lifetime as _lifetime
+from jiaoguan.sso.constants import AttemptStatus
+from jiaoguan.sso.models import ExternalIdentity, SignInAttempt, SignInAttemptHistory
+from jiaoguan.sso.workflow import can_move
+
+_VERIFIER_CONTEXT = b"sso.code_verifier"
+
+
+def _transition(attempt: SignInAttempt, target: str, reason: str = "") -> None:
+    """Move a locked attempt along the workflow table, with its history row."""
+    if not can_move(attempt.status, target):
+        raise DomainError(
+            "sso_attempt_used",
+            _("This sign-in has already been used; please start again"),
+            message_en="This sign-in has already been used; please start again",
+        )
+    SignInAttemptHistory.objects.create(
+        attempt=attempt, from_status=attempt.status, to_status=target, at=clock.now(), reason=reason
+    )
+    attempt.status = target
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    user: User
+    acr: str
+
+
+@dataclass(frozen=True)
+class Redirect:
+    attempt: SignInAttempt
+    url: str
+
+
+@transaction.atomic
+def sso_begin(*, redirect_uri: str, rp: OidcRelyingParty | None = None) -> Redirect:
+    """Open a sign-in attempt (fresh state, nonce and PKCE verifier) and build the URL that
+    sends the browser to the provincial platform."""
+    rp = rp or OidcRelyingParty()
+    if not rp.configured:
+        raise DomainError(
+            "sso_not_configured",
+            _("Sign-in through the provincial platform is not available here"),
+            message_en="Sign-in through the provincial platform is not available here",
+        )
+    now = clock.now()
+    verifier = secrets.token_urlsafe(64)
+    attempt = SignInAttempt.objects.create(
+        issuer=rp.issuer,
+        state=secrets.token_urlsafe(32),
+        nonce=secrets.token_urlsafe(32),
+        code_verifier_enc=crypto.encrypt(verifier, context=_VERIFIER_CONTEXT),
+        redirect_uri=redirect_uri,
+        created_at=now,
+        expires_at=now + _lifetime(),
+    )
+    url = rp.authorization_url(
+        redirect_uri=redirect_uri, state=attempt.state, nonce=attempt.nonce, code_verifier=verifier
+    )
+    audit_record(
+        actor=Actor.system("single sign-on"),
+        action="sso.begin",
+        object_type="sso_attempt",
+        object_ref=str(attempt.public_id),
+        reason=rp.issuer,
+    )
+    return Redirect(attempt=attempt, url=url)
+
+
+@transaction.atomic
+def _claim(attempt_id: str, state: str) -> tuple[SignInAttempt, str]:
+    """Take the attempt for this callback: pending, not expired, same state. One use only."""
+    attempt = (
+        SignInAttempt.objects.select_for_update().filter(public_id=attempt_id).first()
+        if attempt_id
+        else None
+    )
+    if attempt is None or not crypto.constant_time_equal(attempt.state, state or ""):
+        raise DomainError(
+            "sso_state_mismatch",
+            _("This sign-in does not belong to this browser; please start again"),
+            message_en="This sign-in does not belong to this browser; please start again",
+        )
+    if attempt.status == AttemptStatus.PENDING and attempt.expires_at < clock.now():
+        _transition(attempt, AttemptStatus.REFUSED, "expired")
+        attempt.refusal_code = "sso_attempt_expired"
+        attempt.finished_at = clock.now()
+        attempt.save(update_fields=["status", "refusal_code", "finished_at"])
+        raise DomainError(
+            "sso_attempt_expired",
+            _("The sign-in took too long; please start again"),
+            message_en="The sign-in took too long; please start again",
+        )
+    _transition(attempt, AttemptStatus.EXCHANGING, "callback")
+    attempt.save(update_fields=["status"])
+    return attempt, crypto.decrypt(attempt.code_verifier_enc, context=_VERIFIER_CONTEXT)
+
+
+@transaction.atomic
+def _refuse(attempt: SignInAttempt, error: DomainError, acr: str = "") -> None:
+    attempt = SignInAttempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.status in (AttemptStatus.COMPLETED, AttemptStatus.REFUSED):
+        return
+    _transition(attempt, AttemptStatus.REFUSED, error.code)
+    attempt.refusal_code = error.code[:40]
+    attempt.acr = acr
+    attempt.finished_at = clock.now()
+    attempt.save(update_fields=["status", "refusal_code", "acr", "finished_at"])
+    audit_record(
+        actor=Actor.system("single sign-on"),
+        action="sso.refused",
+        object_type="sso_attempt",
+        object_ref=str(attempt.public_id),
+        reason=f"{error.code} {acr}".strip(),
+    )
+
+
+def sso_complete(
+    *,
+    attempt_id: str,
+    state: str,
+    code: str = "",
+    error: str = "",
+    rp: OidcRelyingParty | None = None,
+) -> SignedIn:
+    """Finish a sign-in from the provider's callback: check the state against the attempt
+    this browser started, exchange the code with the PKCE verifier, verify the ID token
+    (signature, issuer, audience, expiry, nonce), apply the assurance policy
+    (:func:`jiaoguan.sso.rules.assurance_decision`) and bind or open the citizen account.
+    Every outcome is audited; every refusal raises a :class:`DomainError`."""
+    rp = rp or OidcRelyingParty()
+    attempt, verifier = _claim(attempt_id, state)
+    identity: VerifiedIdentity | None = None
+    try:
+        if error or not code:
+            raise DomainError(
+                "sso_denied",
+                _("The provincial platform did not sign you in"),
+                message_en=f"The provincial platform did not sign you in ({error or 'no code'})",
+            )
+        tokens = rp.exchange(code=code, code_verifier=verifier, redirect_uri=attempt.redirect_uri)
+        identity = rp.verify_id_token(tokens.id_token, nonce=attempt.nonce)
+        decision = rules.assurance_decision(identity.acr)
+        if not decision.may_sign_in:
+            raise Forbidden(
+                f"sso_{decision.reason}",
+                _(
+                    "Your sign-in at the provincial platform does not confirm your real name. "
+                    "Please verify your real name there, or sign in with your jiaoguan account"
+                ),
+                citation=decision.citation,
+                message_en=(
+                    "Your sign-in at the provincial platform does not confirm your real name "
+                    f"(level {decision.acr or '-'}). Please verify your real name there, or "
+                    "sign in with your jiaoguan account"
+                ),
+            )
+        return SignedIn(user=_bind(attempt, identity), acr=identity.acr)
+    except DomainError as exc:
+        _refuse(attempt, exc, identity.acr if identity else "")
+        raise
+
+
+def _account_refused(code: str) -> DomainError:
+    return Forbidden(
+        code,
+        _("This identity cannot sign in to a citizen account; please visit a service window"),
+        message_en="This identity cannot sign in to a citizen account; please visit a window",
+    )
+
+
+@transaction.atomic
+def _bind(attempt: SignInAttempt, identity: VerifiedIdentity) -> User:
+    """Find the account for the verified identity (by issuer + subject, else through the
+    person's blind index), or open one; record the sign-in."""
+    attempt = SignInAttempt.objects.select_for_update().get(pk=attempt.pk)
+    now = clock.now()
+    try:
+        number = str(IdNumber.parse(identity.id_number))
+    except DomainError as exc:
+        raise IdTokenRefused(
+            "id_token_claims", _("The platform sent an ID number that is not valid")
+        ) from exc
+    index = id_number_index(number)
+    link = (
+        ExternalIdentity.objects.select_for_update()
+        .select_related("user__person")
+        .filter(issuer=identity.issuer, subject=identity.subject)
+        .first()
+    )
+    system = Actor.system("single sign-on")
+    opened = False
+    if link is not None:
+        user = link.user
+        if user.person is None or user.person.id_number_index != index:
+            raise _account_refused("sso_identity_changed")
+    else:
+        person = Person.objects.filter(id_number_index=index).first()
+        user_found = User.objects.filter(person=person).first() if person is not None else None
+        if user_found is not None:
+            user = user_found
+        else:
+            if person is None:
+                person = person_create(actor=system, name=identity.name, id_number=number)
+            user = User(
+                username=f"gov-{identity.subject[:24]}",
+                kind=AccountKind.CITIZEN,
+                person=person,
+                real_name_verified_at=now,
+            )
+            user.set_unusable_password()
+            user.save()
+            user.groups.add(Group.objects.get(name="citizen"))
+            opened = True
+        link = ExternalIdentity.objects.create(
+            user=user,
+            issuer=identity.issuer,
+            subject=identity.subject,
+            bound_at=now,
+            last_sign_in_at=now,
+            last_acr=identity.acr,
+        )
+        audit_record(
+            actor=Actor.of(user),
+            action="account.open_sso" if opened else "account.bind_sso",
+            object_type="user",
+            object_ref=str(user.public_id),
+            reason=f"{identity.issuer} acr {identity.acr}",
+            subject_person_ref=str(user.person.public_id) if user.person else "",
+        )
+    if user.kind != AccountKind.CITIZEN or not user.is_active:
+        raise _account_refused("sso_not_citizen")
+    ExternalIdentity.objects.filter(pk=link.pk).update(last_sign_in_at=now, last_acr=identity.acr)
+    User.objects.filter(pk=user.pk).update(last_login=now, failed_logins=0, locked_until=None)
+    _transition(attempt, AttemptStatus.COMPLETED, "signed in")
+    attempt.user = user
+    attempt.acr = identity.acr
+    attempt.finished_at = now
+    attempt.save(update_fields=["status", "user", "acr", "finished_at"])
+    audit_record(
+        actor=Actor.of(user),
+        action="account.login",
+        object_type="user",
+        object_ref=str(user.public_id),
+        reason=f"sso {identity.acr} policy {rules.POLICY_VERSION}",
+        subject_person_ref=str(user.person.public_id) if user.person else "",
+    )
+    return User.objects.get(pk=user.pk)

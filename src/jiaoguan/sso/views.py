@@ -1,0 +1,55 @@
+"""Pages of the single sign-on: the start (a redirect to the provincial platform) and the
+callback (back from it, signed in or refused)."""
+
+from __future__ import annotations
+
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.http import require_GET
+
+from jiaoguan.kernel.errors import DomainError
+from jiaoguan.sso import services
+
+_SESSION_KEY = "jiaoguan_sso_attempt"
+ACR_SESSION_KEY = "jiaoguan_sso_acr"
+
+
+def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = exc.status if 400 <= exc.status < 600 else 400
+    return render(
+        request,
+        "sso/refused.html",
+        {"message": exc.localised(get_language()), "code": exc.code},
+        status=status,
+    )
+
+
+@require_GET
+def start_view(request: HttpRequest) -> HttpResponse:
+    redirect_uri = request.build_absolute_uri(reverse("sso:callback"))
+    try:
+        step = services.sso_begin(redirect_uri=redirect_uri)
+    except DomainError as exc:
+        return _refused(request, exc)
+    request.session[_SESSION_KEY] = str(step.attempt.public_id)
+    return redirect(step.url)
+
+
+@require_GET
+def callback_view(request: HttpRequest) -> HttpResponse:
+    attempt_id = request.session.pop(_SESSION_KEY, "")
+    try:
+        signed_in = services.sso_complete(
+            attempt_id=str(attempt_id),
+            state=request.GET.get("state", ""),
+            code=request.GET.get("code", ""),
+            error=request.GET.get("error", ""),
+        )
+    except DomainError as exc:
+        return _refused(request, exc)
+    login(request, signed_in.user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[ACR_SESSION_KEY] = signed_in.acr
+    return redirect("web:home")
