@@ -240,7 +240,7 @@ class _RequiredPkce(CodeChallenge):
     """PKCE for every client, confidential ones too (authlib's ``required`` covers public
     clients only), and ``S256`` only (RFC 9700, 2.1.1)."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]  # noqa: RUF012
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:
         data = grant.request.payload.data
@@ -250,10 +250,10 @@ class _RequiredPkce(CodeChallenge):
 
 
 class _CodeGrant(AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]  # noqa: RUF012
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
-        provider: OidcProvider = self.server.provider  # type: ignore[attr-defined]
+        provider: OidcProvider = self.server.provider
         data = request.payload.data
         client = request.client
         entry = Code(
@@ -273,7 +273,7 @@ class _CodeGrant(AuthorizationCodeGrant):
                 provider.state.used_nonces.add((entry.client_id, entry.nonce))
 
     def query_authorization_code(self, code: str, client: Client) -> Code | None:
-        provider: OidcProvider = self.server.provider  # type: ignore[attr-defined]
+        provider: OidcProvider = self.server.provider
         with provider.state.lock:
             entry = provider.state.codes.get(code)
         if entry is None or entry.client_id != client.client_id or entry.expires_at < time.time():
@@ -281,7 +281,7 @@ class _CodeGrant(AuthorizationCodeGrant):
         return entry
 
     def delete_authorization_code(self, authorization_code: Code) -> None:
-        provider: OidcProvider = self.server.provider  # type: ignore[attr-defined]
+        provider: OidcProvider = self.server.provider
         with provider.state.lock:
             provider.state.codes.pop(authorization_code.code, None)
 
@@ -375,8 +375,8 @@ class OidcProvider(ThreadingHTTPServer):
 
     def jwks(self) -> dict[str, Any]:
         with self.state.lock:
-            keys = list(self.state.keys)
-        return KeySet(keys).as_dict(private=False)
+            keys: list[Any] = list(self.state.keys)
+        return dict(KeySet(keys).as_dict(private=False))
 
     def discovery(self) -> dict[str, Any]:
         base = self.issuer
@@ -395,9 +395,19 @@ class OidcProvider(ThreadingHTTPServer):
             "code_challenge_methods_supported": ["S256"],
             "acr_values_supported": ["L1", "L2", "L3"],
             "claims_supported": [
-                "sub", "iss", "aud", "azp", "exp", "iat", "auth_time", "nonce", "acr", "amr",
-                "name", "id_number",
-            ],  # fmt: skip
+                "sub",
+                "iss",
+                "aud",
+                "azp",
+                "exp",
+                "iat",
+                "auth_time",
+                "nonce",
+                "acr",
+                "amr",
+                "name",
+                "id_number",
+            ],
         }
 
     # -- sessions -------------------------------------------------------------------------
@@ -542,9 +552,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _html(self, status: int, text: str, headers: Sequence[tuple[str, str]] = ()) -> None:
         self._send(status, text.encode(), [("Content-Type", "text/html; charset=utf-8"), *headers])
 
-    def _authlib(
-        self, answer: tuple[int, Any, Any], extra: Sequence[tuple[str, str]] = ()
-    ) -> None:
+    def _authlib(self, answer: tuple[int, Any, Any], extra: Sequence[tuple[str, str]] = ()) -> None:
         status, body, raw_headers = answer
         headers = [(str(h[0]), str(h[1])) for h in (raw_headers or [])] + list(extra)
         if isinstance(body, dict):

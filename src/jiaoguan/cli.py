@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout (src/jiaoguan/cli.py -> repo)
 
@@ -44,6 +45,9 @@ def _manage(*args: str) -> None:
 def cmd_demo(ns: argparse.Namespace) -> int:
     os.environ.setdefault("JIAOGUAN_SANDBOX_URL", f"http://127.0.0.1:{ns.sandbox_port}")
     os.environ.setdefault("JIAOGUAN_PAYMENTS_NOTIFY_BASE_URL", f"http://127.0.0.1:{ns.port}")
+    os.environ.setdefault("JIAOGUAN_SSO_ISSUER", f"http://127.0.0.1:{ns.oidc_port}")
+    os.environ.setdefault("JIAOGUAN_SSO_CLIENT_ID", "jiaoguan-demo")
+    os.environ.setdefault("JIAOGUAN_SSO_CLIENT_SECRET", "jiaoguan-demo-secret")
     data_dir = Path(os.environ.setdefault("JIAOGUAN_DATA_DIR", str(ROOT / "var")))
     data_dir.mkdir(parents=True, exist_ok=True)
     _setup()
@@ -56,6 +60,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     sandbox = make_server(port=ns.sandbox_port, key=settings.SANDBOX_KEY)
     sandbox.start_in_thread()
     print(f"sandbox partners at {sandbox.url}")
+    oidc = _start_oidc_provider(ns.oidc_port, ns.port, settings)
     _manage("migrate", "--verbosity", "0")
     from jiaoguan.audit.services import Actor
     from jiaoguan.cases.services import catalogue_sync
@@ -81,6 +86,8 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     print("second factor: citizens get an SMS code (the sandbox prints it, and lists it at")
     print(f"  {sandbox.url}/sms/v1/messages?phone=…); staff use TOTP (the demo sign-in page")
     print("  shows the current code).")
+    print(f"provincial sign-on: the sandbox OpenID provider at {oidc.issuer} signs in any")
+    print('  seeded citizen by ID number and name ("使用省政务服务网登录" on the sign-in page).')
     print(f"{'role':<22}{'username':<36}{'2nd factor':<12}scope")
     for login in logins:
         print(f"{login.role:<22}{login.username:<36}{login.second_factor:<12}{login.scope}")
@@ -90,6 +97,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     print("=" * 72 + "\n")
     if ns.no_server:
         sandbox.shutdown()
+        oidc.close()
         return 0
     stop = threading.Event()
     threading.Thread(
@@ -108,7 +116,23 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         stop.set()
         worker.terminate()
         sandbox.shutdown()
+        oidc.close()
     return 0
+
+
+def _start_oidc_provider(port: int, web_port: int, settings: Any) -> Any:
+    """The sandbox provincial OpenID provider (sandbox/oidc.py), with jiaoguan registered."""
+    from sandbox.oidc import make_provider
+
+    provider = make_provider(port=port, admin_key=settings.SANDBOX_KEY)
+    provider.register_client(
+        settings.SSO_CLIENT_ID,
+        settings.SSO_CLIENT_SECRET,
+        [f"http://{host}:{web_port}/accounts/sso/callback/" for host in ("127.0.0.1", "localhost")],
+    )
+    provider.start_in_thread()
+    print(f"provincial OpenID provider at {provider.issuer}")
+    return provider
 
 
 def _enqueue_anchors(stop: threading.Event, every: float) -> None:
@@ -254,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="bring up the demo on SQLite with seeded data")
     d.add_argument("--port", type=int, default=8000)
     d.add_argument("--sandbox-port", type=int, default=8765)
+    d.add_argument("--oidc-port", type=int, default=8766, help="the sandbox OpenID provider")
     d.add_argument("--persons", type=int, default=2000)
     d.add_argument("--vehicles", type=int, default=2000)
     d.add_argument("--no-server", action="store_true", help="seed and print logins, then exit")

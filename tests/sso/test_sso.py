@@ -125,7 +125,7 @@ def _provider_code(oidc_provider: Any, challenge: str | None) -> tuple[str, str]
 
 
 def test_provider_refuses_a_wrong_pkce_verifier(oidc_provider: Any) -> None:
-    verifier, challenge = _pkce()
+    _verifier, challenge = _pkce()
     code, _ = _provider_code(oidc_provider, challenge)
     token_url = f"{oidc_provider.issuer}/token"
     form = {"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK}
@@ -285,9 +285,7 @@ def test_expired_attempt_is_refused() -> None:
 def test_provider_error_is_refused_without_a_500() -> None:
     client = Client()
     client.get("/accounts/sso/start/")
-    state = SignInAttempt.objects.get(
-        public_id=client.session["jiaoguan_sso_attempt"]
-    ).state
+    state = SignInAttempt.objects.get(public_id=client.session["jiaoguan_sso_attempt"]).state
     response = client.get(f"/accounts/sso/callback/?state={state}&error=access_denied")
     assert response.status_code == 422 and b"sso_denied" in response.content
 
@@ -379,7 +377,9 @@ def test_other_algorithms_and_garbage_are_refused(oidc_provider: Any) -> None:
     from joserfc.jwk import OctKey
 
     secret = OctKey.import_key(CLIENT_SECRET.encode() * 2)
-    hs = jwt.encode({"alg": "HS256", "kid": oidc_provider.current_key.kid}, _claims(oidc_provider), secret)
+    hs = jwt.encode(
+        {"alg": "HS256", "kid": oidc_provider.current_key.kid}, _claims(oidc_provider), secret
+    )
     for raw, code in [(hs, "id_token_algorithm"), ("not-a-token", "id_token_malformed")]:
         with pytest.raises(DomainError) as refused:
             OidcRelyingParty().verify_id_token(raw, nonce="n-1")

@@ -102,7 +102,7 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "JIAOGUAN_SSO_ISSUER",
         "Issuer URL of the provincial government identity platform (OpenID Connect); "
-        "empty turns the \"sign in with the provincial platform\" button off.",
+        'empty turns the "sign in with the provincial platform" button off.',
         None,
         example="http://127.0.0.1:8766",
     ),

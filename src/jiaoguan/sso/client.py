@@ -148,7 +148,7 @@ class OidcRelyingParty:
             except (JoseError, ValueError, TypeError, KeyError) as exc:
                 raise self._unavailable("partner_error", "JWKS malformed") from exc
             cache.set(key, data, JWKS_CACHE_SECONDS)
-        return KeySet.import_key_set(data)
+        return KeySet.import_key_set(data)  # type: ignore[arg-type]
 
     # -- the flow -------------------------------------------------------------------------
 

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 
 POLICY_VERSION = "sso-assurance-2026-1"
 POLICY_SOURCE = (
-    "jiaoguan policy sso-assurance-2026-1 (docs/identity-and-organisations.md); "
-    "not a rule of law"
+    "jiaoguan policy sso-assurance-2026-1 (docs/identity-and-organisations.md); not a rule of law"
 )
 LEVELS = ("L1", "L2", "L3")
 SIGN_IN_LEVELS = frozenset({"L2", "L3"})
