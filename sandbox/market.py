@@ -42,6 +42,7 @@ from sandbox.routes import BadRequest, JsonObject, Request, Response, RouteTable
 SERVICE = "market"
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)  # GB 11714 organisation code
 WORDS = ("恒通", "顺达", "安泰", "华运", "金陵", "苏新", "远航", "宏盛", "康宁", "瑞丰")
 TRADES = ("汽车销售服务有限公司", "机动车驾驶员培训有限公司", "运输有限公司", "医院有限公司")
 
@@ -50,9 +51,20 @@ def normalise(uscc: str) -> str:
     return uscc.strip().upper()
 
 
+def org_check(first8: str) -> str:
+    """The GB 11714 check character of an 8-character organisation code body."""
+    total = sum(int(c, 36) * w for c, w in zip(first8, ORG_WEIGHTS, strict=True))
+    value = 11 - total % 11
+    return "X" if value == 10 else "0" if value == 11 else str(value)
+
+
 def is_valid(uscc: str) -> bool:
+    """18 characters of the USCC set, a correct embedded organisation code check character
+    (GB 11714) and a correct final check character (GB 32100)."""
     text = normalise(uscc)
     if len(text) != 18 or not all(c in CHARSET for c in text):
+        return False
+    if org_check(text[8:16]) != text[16]:
         return False
     total = sum(CHARSET.index(c) * w for c, w in zip(text[:17], WEIGHTS, strict=True))
     return CHARSET[(31 - total % 31) % 31] == text[17]
@@ -99,7 +111,7 @@ def example_uscc(status: str = "active", start: int = 0) -> str:
     """A market-regulation USCC whose enterprise has ``status`` (for tests and the demo)."""
     for n in range(start, start + 5000):
         body = f"{n:08d}"
-        first17 = "91320102" + body + "0"
+        first17 = "91320102" + body + org_check(body)
         total = sum(CHARSET.index(c) * w for c, w in zip(first17, WEIGHTS, strict=True))
         code = first17 + CHARSET[(31 - total % 31) % 31]
         if enterprise(code)["status"] == status:
@@ -156,11 +168,9 @@ def _sign(request: Request) -> Response:
     record = enterprise(uscc)
     if record["status"] != "active":
         return 409, {"error": "not_active"}
-    if signer != record["legal_representative"]["id_number"]:  # type: ignore[index]
+    if signer != record["legal_representative"]["id_number"]:
         return 422, {"error": "not_legal_representative"}
-    signature = _private_key(uscc).sign(
-        bytes.fromhex(digest), ec.ECDSA(Prehashed(hashes.SHA256()))
-    )
+    signature = _private_key(uscc).sign(bytes.fromhex(digest), ec.ECDSA(Prehashed(hashes.SHA256())))
     return 200, {
         "signature": base64.b64encode(signature).decode(),
         "key_id": _key_id(uscc),

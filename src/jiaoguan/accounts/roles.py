@@ -114,6 +114,14 @@ ROLES: tuple[Role, ...] = (
     Role("insurer_adjuster", "保险理赔员", "Insurer adjuster", AccountKind.STAFF),
     Role("partner_system", "合作方系统", "Partner system", AccountKind.PARTNER),
     Role(
+        "org_admin",
+        "单位管理员",
+        "Organisation administrator",
+        AccountKind.STAFF,
+        ("orgs.manage_org_staff",),
+    ),
+    Role("org_staff", "单位工作人员", "Organisation staff", AccountKind.STAFF),
+    Role(
         "supervisor",
         "监管人员",
         "Supervisor",

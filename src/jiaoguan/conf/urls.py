@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("jiaoguan.platforms.urls")),
     path("", include("jiaoguan.plates.urls")),
     path("", include("jiaoguan.violations.urls")),
+    path("", include("jiaoguan.orgs.urls")),
     path("", include("jiaoguan.web.urls")),
 ]
 

@@ -24,6 +24,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("cases:kiosk")
     if user.has_perm("inspection.operate_station"):
         return redirect("inspection:desk")
+    if user.has_perm("orgs.manage_org_staff"):
+        return redirect("orgs:staff")
     return redirect("web:console")
 
 

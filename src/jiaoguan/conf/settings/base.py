@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "jiaoguan.violations",
     "jiaoguan.plates",
     "jiaoguan.sso",
+    "jiaoguan.orgs",
 ]
 
 MIDDLEWARE = [
@@ -181,6 +182,7 @@ PORTS = {
     "residence": "jiaoguan.partners.adapters.HttpResidencePermits",
     "idreader": "jiaoguan.partners.adapters.HttpIdCardReader",
     "post": "jiaoguan.partners.adapters.HttpPostService",
+    "market": "jiaoguan.orgs.adapters.HttpMarketRegister",
 }
 
 LOGGING = {
