@@ -88,6 +88,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
     print("  shows the current code).")
     print(f"provincial sign-on: the sandbox OpenID provider at {oidc.issuer} signs in any")
     print('  seeded citizen by ID number and name ("使用省政务服务网登录" on the sign-in page).')
+    _print_organisation_example()
     print(f"{'role':<22}{'username':<36}{'2nd factor':<12}scope")
     for login in logins:
         print(f"{login.role:<22}{login.username:<36}{login.second_factor:<12}{login.scope}")
@@ -118,6 +119,16 @@ def cmd_demo(ns: argparse.Namespace) -> int:
         sandbox.shutdown()
         oidc.close()
     return 0
+
+
+def _print_organisation_example() -> None:
+    from sandbox import market, population
+
+    uscc = market.example_uscc()
+    rep = market.legal_representative(uscc)
+    print(f"organisation account: USCC {uscc} ({market.enterprise(uscc)['name']}); its legal")
+    print(f"  representative {population.name_for(rep)} {rep} signs in through the provincial")
+    print("  platform and applies at /organisations/.")
 
 
 def _start_oidc_provider(port: int, web_port: int, settings: Any) -> Any:
