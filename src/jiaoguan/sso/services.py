@@ -205,7 +205,7 @@ def _bind(attempt: SignInAttempt, identity: VerifiedIdentity) -> User:
         ) from exc
     index = id_number_index(number)
     link = (
-        ExternalIdentity.objects.select_for_update()
+        ExternalIdentity.objects.select_for_update(of=("self",))
         .select_related("user__person")
         .filter(issuer=identity.issuer, subject=identity.subject)
         .first()
