@@ -360,6 +360,17 @@ def test_bad_claims_are_refused(oidc_provider: Any, changes: dict[str, Any], cod
     assert refused.value.code == code
 
 
+def test_at_hash_must_match_the_access_token(oidc_provider: Any) -> None:
+    from jiaoguan.sso.client import _at_hash
+
+    token = _sign(_claims(oidc_provider, at_hash=_at_hash("token-a")), oidc_provider.current_key)
+    rp = OidcRelyingParty()
+    assert rp.verify_id_token(token, nonce="n-1", access_token="token-a")
+    with pytest.raises(DomainError) as refused:
+        rp.verify_id_token(token, nonce="n-1", access_token="token-b")
+    assert refused.value.code == "id_token_at_hash"
+
+
 def test_a_forged_token_is_refused(oidc_provider: Any) -> None:
     forger = RSAKey.generate_key(2048, parameters={"kid": oidc_provider.current_key.kid})
     token = _sign(_claims(oidc_provider), forger)  # the provider's kid, another key

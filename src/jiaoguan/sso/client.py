@@ -12,7 +12,7 @@ joserfc (authlib's JOSE library) to verify the ID token:
 * the claims: ``iss`` is the configured issuer, ``aud`` contains our client id, ``azp`` (when
   present, and always when there are several audiences) is our client id, ``exp`` is in the
   future and ``iat`` not in the future (:data:`LEEWAY_SECONDS` of clock skew), and ``nonce``
-  is the one this sign-in attempt sent.
+  is the one this sign-in attempt sent; ``at_hash``, when present, matches the access token.
 
 The discovery document is read once and cached; its ``issuer`` must be the configured one.
 Failures reaching the provider become :class:`~jiaoguan.kernel.errors.PartnerUnavailable`;
@@ -21,7 +21,9 @@ a token that fails a check becomes :class:`IdTokenRefused` with a stable code.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,8 +197,11 @@ class OidcRelyingParty:
             raise _refused("id_token_missing", "no ID token in the token answer")
         return TokenAnswer(id_token=id_token, access_token=access_token)
 
-    def verify_id_token(self, raw: str, *, nonce: str) -> VerifiedIdentity:
-        """Check the ID token's signature and claims; see the module docstring."""
+    def verify_id_token(
+        self, raw: str, *, nonce: str, access_token: str | None = None
+    ) -> VerifiedIdentity:
+        """Check the ID token's signature and claims; see the module docstring. With
+        ``access_token``, an ``at_hash`` claim must match it (OpenID Connect Core 3.1.3.8)."""
         try:
             header = jws.extract_compact(raw.encode("ascii")).protected
         except (JoseError, ValueError, UnicodeError) as exc:
@@ -246,6 +251,9 @@ class OidcRelyingParty:
         azp = claims.get("azp")
         if (len(audiences) > 1 or azp is not None) and azp != self.client_id:
             raise _refused("id_token_audience", "azp is not this client")
+        at_hash = claims.get("at_hash")
+        if access_token is not None and at_hash is not None and at_hash != _at_hash(access_token):
+            raise _refused("id_token_at_hash", "at_hash does not match the access token")
         name, id_number, acr = claims.get("name"), claims.get("id_number"), claims.get("acr")
         if not all(isinstance(v, str) and v for v in (name, id_number)):
             raise _refused("id_token_claims", "name and id_number are required")
@@ -261,6 +269,12 @@ class OidcRelyingParty:
             auth_time=auth_time if isinstance(auth_time, int) else None,
             claims=claims,
         )
+
+
+def _at_hash(access_token: str) -> str:
+    """The left half of the SHA-256 of the access token, base64url without padding (RS256)."""
+    digest = hashlib.sha256(access_token.encode("ascii", "replace")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode()
 
 
 def attempt_lifetime() -> dt.timedelta:

@@ -161,7 +161,9 @@ def sso_complete(
                 message_en=f"The provincial platform did not sign you in ({error or 'no code'})",
             )
         tokens = rp.exchange(code=code, code_verifier=verifier, redirect_uri=attempt.redirect_uri)
-        identity = rp.verify_id_token(tokens.id_token, nonce=attempt.nonce)
+        identity = rp.verify_id_token(
+            tokens.id_token, nonce=attempt.nonce, access_token=tokens.access_token
+        )
         decision = rules.assurance_decision(identity.acr)
         if not decision.may_sign_in:
             raise Forbidden(
