@@ -40,9 +40,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from sandbox import hospital, identity, idreader, insurance, paygate, post, residence, sms, tax
-from sandbox import market
 from sandbox.faults import FaultBoard
 from sandbox.faults import register as register_faults
+from sandbox.market import register as register_market
 from sandbox.routes import BadRequest, JsonObject, Request, Response, RouteTable
 
 DEFAULT_HOST = "127.0.0.1"
@@ -63,7 +63,7 @@ PARTNERS: tuple[Callable[[RouteTable], None], ...] = (
     idreader.register,
     post.register,
     paygate.register,
-    market.register,
+    register_market,
 )
 
 

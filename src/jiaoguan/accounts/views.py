@@ -39,9 +39,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 request.session[_SESSION_KEY] = str(step.challenge.public_id)
                 return redirect("accounts:otp")
     sso_available = bool(settings.SSO_ISSUER and settings.SSO_CLIENT_ID)
-    return render(
-        request, "accounts/login.html", {"form": form, "sso_available": sso_available}
-    )
+    return render(request, "accounts/login.html", {"form": form, "sso_available": sso_available})
 
 
 @require_http_methods(["GET", "POST"])
