@@ -124,7 +124,7 @@ def cmd_demo(ns: argparse.Namespace) -> int:
 def _print_organisation_example() -> None:
     from sandbox import market, population
 
-    uscc = market.example_uscc()
+    uscc = market.example_uscc(start=1)  # the first one is the seeded driving school
     rep = market.legal_representative(uscc)
     print(f"organisation account: USCC {uscc} ({market.enterprise(uscc)['name']}); its legal")
     print(f"  representative {population.name_for(rep)} {rep} signs in through the provincial")

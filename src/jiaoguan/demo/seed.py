@@ -161,6 +161,11 @@ def seed_demo(
     progress(
         f"  citizen accounts (real-name verified through the identity platform): {report.citizens}"
     )
+    from jiaoguan.orgs.demo import seed_organisation_account
+
+    school = seed_organisation_account(password=DEMO_PASSWORD, password_hash=password_hash)
+    report.citizens += 1  # the school's legal representative
+    progress(f"  organisation account (signed online): {school}")
     audit_anchor_create()
     return report
 
