@@ -291,3 +291,26 @@ def test_api_apply_sign_and_staff() -> None:
     other = Client()
     _login(other, make_citizen())
     assert other.get(f"/api/v1/organisations/applications/{body['id']}").status_code == 404
+
+
+def test_a_taken_administrator_username_is_refused_before_signing() -> None:
+    account, rep = _active(start=1100)
+    with pytest.raises(DomainError) as refused:
+        services.org_account_sign(
+            applicant=rep, account=account, admin_username=rep.username, admin_password=PASSWORD
+        )
+    assert refused.value.code == "username_taken" and refused.value.field == "admin_username"
+    account.refresh_from_db()
+    assert account.status == OrgAccountStatus.VERIFIED and not account.signature
+
+
+def test_withdraw_before_signing() -> None:
+    account, rep = _active(start=1200)
+    services.org_account_withdraw(applicant=rep, account=account)
+    account.refresh_from_db()
+    assert account.status == OrgAccountStatus.WITHDRAWN
+    with pytest.raises(DomainError) as refused:
+        services.org_account_sign(
+            applicant=rep, account=account, admin_username="adm-1200", admin_password=PASSWORD
+        )
+    assert refused.value.code == "org_account_state"

@@ -27,7 +27,7 @@ from jiaoguan.kernel.uscc import USCC
 from jiaoguan.orgs import rules
 from jiaoguan.orgs.constants import OrgAccountStatus, OrgKind
 from jiaoguan.orgs.models import OrganisationAccount, OrganisationAccountHistory
-from jiaoguan.orgs.ports import Enterprise, MarketRegister
+from jiaoguan.orgs.ports import Enterprise, MarketRegister, SigningKey
 from jiaoguan.orgs.workflow import can_move
 from jiaoguan.registry.constants import OrganisationKind
 from jiaoguan.registry.models import Organisation
@@ -191,7 +191,18 @@ class Activated:
     totp_secret: str  # shown once to the representative
 
 
-@transaction.atomic
+def _check_signable(applicant: User, account: OrganisationAccount) -> None:
+    if account.representative_id != applicant.pk:
+        raise Forbidden("org_not_yours", _("This application belongs to someone else"))
+    if account.status != OrgAccountStatus.VERIFIED:
+        raise Conflict(
+            "org_account_state",
+            _("This organisation account cannot do that in its present state"),
+        )
+    if rules.digest(account.agreement_text) != account.agreement_digest:
+        raise Conflict("org_agreement_changed", _("The agreement text has changed"))
+
+
 def org_account_sign(
     *,
     applicant: User,
@@ -203,18 +214,14 @@ def org_account_sign(
     """The legal representative signs the agreement with the electronic business licence.
 
     jiaoguan asks the market link to sign the agreement's digest for the representative,
-    fetches the licence's public key separately and verifies the signature itself before it
-    records it; then the organisation's administrator account is opened under it."""
-    account = OrganisationAccount.objects.select_for_update().get(pk=account.pk)
-    if account.representative_id != applicant.pk:
-        raise Forbidden("org_not_yours", _("This application belongs to someone else"))
-    if account.status != OrgAccountStatus.VERIFIED:
-        raise Conflict(
-            "org_account_state",
-            _("This organisation account cannot do that in its present state"),
-        )
-    if rules.digest(account.agreement_text) != account.agreement_digest:
-        raise Conflict("org_agreement_changed", _("The agreement text has changed"))
+    fetches the licence's public key separately and verifies the signature itself; only then,
+    in one transaction (the application locked and checked again), it records the signature
+    and opens the organisation's administrator account under it. No row is locked while the
+    market link is asked."""
+    account = OrganisationAccount.objects.select_related("organisation").get(pk=account.pk)
+    _check_signable(applicant, account)
+    if User.objects.filter(username__iexact=admin_username.strip()).exists():
+        raise Conflict("username_taken", _("This username is taken"), field="admin_username")
     market = market or get_port("market")
     uscc = account.organisation.uscc
     signed = market.sign(
@@ -232,6 +239,32 @@ def org_account_sign(
             "org_signature_invalid",
             _("The electronic business licence signature does not verify; please try again"),
         )
+    return _activate(
+        applicant=applicant,
+        account=account,
+        admin_username=admin_username,
+        admin_password=admin_password,
+        signature=signed.signature,
+        key=key,
+    )
+
+
+@transaction.atomic
+def _activate(
+    *,
+    applicant: User,
+    account: OrganisationAccount,
+    admin_username: str,
+    admin_password: str,
+    signature: str,
+    key: SigningKey,
+) -> Activated:
+    account = (
+        OrganisationAccount.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=account.pk)
+    )
+    _check_signable(applicant, account)
     actor = Actor.of(applicant)
     secret = pyotp.random_base32()
     administrator = staff_create(
@@ -246,7 +279,7 @@ def org_account_sign(
     )
     now = clock.now()
     _transition(account, OrgAccountStatus.ACTIVE, actor, "agreement signed")
-    account.signature = signed.signature
+    account.signature = signature
     account.signing_key_id = key.key_id
     account.signing_public_key_pem = key.public_key_pem
     account.signed_at = now

@@ -54,10 +54,10 @@ class Redirect:
     url: str
 
 
-@transaction.atomic
 def sso_begin(*, redirect_uri: str, rp: OidcRelyingParty | None = None) -> Redirect:
     """Open a sign-in attempt (fresh state, nonce and PKCE verifier) and build the URL that
-    sends the browser to the provincial platform."""
+    sends the browser to the provincial platform. The provider's discovery document is read
+    (or found in the cache) before the transaction opens."""
     rp = rp or OidcRelyingParty()
     if not rp.configured:
         raise DomainError(
@@ -65,6 +65,12 @@ def sso_begin(*, redirect_uri: str, rp: OidcRelyingParty | None = None) -> Redir
             _("Sign-in through the provincial platform is not available here"),
             message_en="Sign-in through the provincial platform is not available here",
         )
+    rp.metadata()
+    return _begin(redirect_uri=redirect_uri, rp=rp)
+
+
+@transaction.atomic
+def _begin(*, redirect_uri: str, rp: OidcRelyingParty) -> Redirect:
     now = clock.now()
     verifier = secrets.token_urlsafe(64)
     attempt = SignInAttempt.objects.create(
