@@ -247,6 +247,7 @@ def test_state_mismatch_is_refused() -> None:
     response = _callback(client, tampered)
     assert response.status_code == 422 and b"sso_state_mismatch" in response.content
     assert "_auth_user_id" not in client.session
+    assert AuditEvent.objects.filter(action="sso.refused", reason="sso_state_mismatch").exists()
 
 
 def test_callback_from_another_browser_is_refused() -> None:
@@ -277,9 +278,14 @@ def test_expired_attempt_is_refused() -> None:
     number, name = _person_number_and_name()
     client = Client()
     url = _authorize(client, id_number=number, name=name)
+    attempt_id = client.session["jiaoguan_sso_attempt"]
     with clock.frozen(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=11)):
         response = _callback(client, url)
     assert b"sso_attempt_expired" in response.content
+    attempt = SignInAttempt.objects.get(public_id=attempt_id)
+    assert attempt.status == AttemptStatus.REFUSED
+    assert attempt.refusal_code == "sso_attempt_expired"
+    assert list(attempt.history.values_list("to_status", flat=True)) == ["refused"]
 
 
 def test_provider_error_is_refused_without_a_500() -> None:

@@ -110,10 +110,6 @@ def _claim(attempt_id: str, state: str) -> tuple[SignInAttempt, str]:
             message_en="This sign-in does not belong to this browser; please start again",
         )
     if attempt.status == AttemptStatus.PENDING and attempt.expires_at < clock.now():
-        _transition(attempt, AttemptStatus.REFUSED, "expired")
-        attempt.refusal_code = "sso_attempt_expired"
-        attempt.finished_at = clock.now()
-        attempt.save(update_fields=["status", "refusal_code", "finished_at"])
         raise DomainError(
             "sso_attempt_expired",
             _("The sign-in took too long; please start again"),
@@ -157,7 +153,16 @@ def sso_complete(
     (:func:`jiaoguan.sso.rules.assurance_decision`) and bind or open the citizen account.
     Every outcome is audited; every refusal raises a :class:`DomainError`."""
     rp = rp or OidcRelyingParty()
-    attempt, verifier = _claim(attempt_id, state)
+    try:
+        attempt, verifier = _claim(attempt_id, state)
+    except DomainError as exc:
+        expired = exc.code == "sso_attempt_expired"
+        stale = SignInAttempt.objects.filter(public_id=attempt_id).first() if expired else None
+        if stale is not None:
+            _refuse(stale, exc)  # recorded as refused, with its history and audit rows
+        else:
+            _audit_unclaimed(attempt_id, exc)
+        raise
     identity: VerifiedIdentity | None = None
     try:
         if error or not code:
@@ -189,6 +194,18 @@ def sso_complete(
     except DomainError as exc:
         _refuse(attempt, exc, identity.acr if identity else "")
         raise
+
+
+@transaction.atomic
+def _audit_unclaimed(attempt_id: str, error: DomainError) -> None:
+    """A callback that matched no usable attempt (wrong state, none in the session, expired)."""
+    audit_record(
+        actor=Actor.system("single sign-on"),
+        action="sso.refused",
+        object_type="sso_attempt",
+        object_ref=str(attempt_id)[:64],
+        reason=error.code,
+    )
 
 
 def _account_refused(code: str) -> DomainError:
