@@ -145,6 +145,28 @@ def test_provider_requires_pkce(oidc_provider: Any) -> None:
     assert code == "" and error == "invalid_request"
 
 
+def test_provider_refuses_a_reused_nonce(oidc_provider: Any) -> None:
+    number, name = _person_number_and_name()
+    _verifier, challenge = _pkce()
+    params = {
+        "response_type": "code",
+        "client_id": CLIENT_ID,
+        "redirect_uri": CALLBACK,
+        "scope": "openid profile id_number",
+        "state": "s",
+        "nonce": "same-nonce-" + secrets.token_hex(4),
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+    }
+    form = {**params, "id_number": number, "name": name, "method": "realname"}
+    url = f"{oidc_provider.issuer}/authorize"
+    first = requests.post(url, data=form, allow_redirects=False, timeout=5)
+    assert "code=" in first.headers["Location"]
+    again = requests.post(url, data=form, allow_redirects=False, timeout=5)
+    assert "error=invalid_request" in again.headers["Location"]
+    assert "code=" not in again.headers["Location"]
+
+
 def test_provider_code_is_single_use(oidc_provider: Any) -> None:
     verifier, challenge = _pkce()
     code, _ = _provider_code(oidc_provider, challenge)
