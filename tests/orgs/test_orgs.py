@@ -314,3 +314,20 @@ def test_withdraw_before_signing() -> None:
             applicant=rep, account=account, admin_username="adm-1200", admin_password=PASSWORD
         )
     assert refused.value.code == "org_account_state"
+
+
+def test_api_withdraw() -> None:
+    uscc = market.example_uscc(start=1300)
+    rep = _representative(uscc)
+    client = Client()
+    _login(client, rep)
+    created = client.post(
+        "/api/v1/organisations/applications",
+        {"uscc": uscc, "kind": "dealer"},
+        content_type="application/json",
+    ).json()
+    url = f"/api/v1/organisations/applications/{created['id']}/withdraw"
+    assert client.post(url).json()["status"] == "withdrawn"
+    again = client.post(url)
+    assert again.status_code == 409 and again.json()["code"] == "org_account_state"
+    assert client.post("/api/v1/organisations/applications/not-a-uuid/withdraw").status_code == 404

@@ -133,3 +133,16 @@ def staff_create(request: HttpRequest, payload: StaffIn) -> Status:
         first_name=payload.first_name,
     )
     return Status(201, _staff_out(opened.user, opened.totp_secret))
+
+
+@router.post(
+    "/organisations/applications/{account_id}/withdraw",
+    response=OrgAccountOut,
+    auth=session_auth,
+    summary="Withdraw my application before it is signed",
+)
+def withdraw(request: HttpRequest, account_id: str) -> OrgAccountOut:
+    account = services.org_account_withdraw(
+        applicant=_user(request), account=_mine(request, account_id)
+    )
+    return OrgAccountOut.build(account)
