@@ -380,10 +380,11 @@ def selection_right_grant(
     kind: str,
     scope: str,
     dealer: Organisation | None = None,
+    application_ref: str = "",
 ) -> SelectionRight:
     """Let ``person`` select a number for the vehicle ``vin`` pending registration (a counter
-    clerk in ``scope``, or a dealer for its buyer). The registration business will call this
-    when it takes a new-vehicle application."""
+    clerk in ``scope``, or a dealer for its buyer). The new-vehicle registration
+    (``plates.registration``) calls this with its ``application_ref``."""
     try:
         parsed_vin = str(VIN.parse(vin))
     except DomainError as exc:
@@ -413,6 +414,7 @@ def selection_right_grant(
         prefix=prefix,
         kind=kind,
         dealer=dealer,
+        application_ref=application_ref,
         created_at=clock.now(),
         created_by_ref=actor.ref,
     )
@@ -422,7 +424,12 @@ def selection_right_grant(
         object_type="plate_right",
         object_ref=str(right.public_id),
         subject_person_ref=str(person.public_id),
-        after={"vin": parsed_vin, "prefix": prefix, "kind": kind},
+        after={
+            "vin": parsed_vin,
+            "prefix": prefix,
+            "kind": kind,
+            "application": application_ref or None,
+        },
     )
     return right
 
@@ -767,16 +774,23 @@ def plate_compose(*, acting: Acting, right: SelectionRight, serial: str) -> Comp
 
 
 @transaction.atomic
-def plate_confirm(*, actor: Actor, reservation: Reservation) -> Plate:
+def plate_confirm(*, actor: Actor, reservation: Reservation, for_application: str = "") -> Plate:
     """Bind a held number: create the registry ``Plate`` (unique number) and mark the number
-    issued. For now the plate is issued to the selection right (``right.plate``); the
-    new-vehicle registration business will attach it to the vehicle and charge the plate fee
-    when it exists."""
+    issued (``right.plate``). A right of a new-vehicle registration is confirmed only by that
+    registration's approval (``for_application``, ``plates.registration``), which attaches the
+    plate to the vehicle in the same transaction and has charged the plate fee; a clerk
+    confirming such a right directly is refused."""
     locked = (
         Reservation.objects.select_for_update()
         .select_related("number", "right")
         .get(pk=reservation.pk)
     )
+    if locked.right.application_ref != for_application:
+        raise Conflict(
+            "issued_by_registration",
+            _("This number is issued when its vehicle registration is approved"),
+            field="reservation",
+        )
     if locked.state != ReservationState.ACTIVE:
         raise Conflict("not_held", _("This number is no longer held"), field="reservation")
     now = clock.now()
@@ -874,6 +888,10 @@ def _expire_one(
         citation=rules.RESERVATION_CITATION,
         created_at=now,
     )
+    if reservation.right.application_ref:
+        from jiaoguan.plates.registration import on_reservation_lapsed
+
+        on_reservation_lapsed(reservation.right, reservation.number.number)
     audit_record(
         actor=actor,
         action="plates.expire",
@@ -882,3 +900,39 @@ def _expire_one(
         after={"number": reservation.number.number, "blocked_until": until.isoformat()},
         reason="not registered within the reservation period",
     )
+
+
+@transaction.atomic
+def plate_release(*, acting: Acting, reservation: Reservation) -> Reservation:
+    """Give up a held number voluntarily: it returns to the pool at once and the right opens
+    again (its draws and attempts already used stay used). No block follows: the block of
+    DOMAIN.md §3.3 is for a number that lapsed. Whether a number given up returns to the pool
+    is **unconfirmed** in DOMAIN.md §3.3; we return it, as for a lapsed one."""
+    locked = (
+        Reservation.objects.select_for_update()
+        .select_related("number", "right__person")
+        .get(pk=reservation.pk)
+    )
+    if locked.state != ReservationState.ACTIVE:
+        raise Conflict("not_held", _("This number is no longer held"), field="reservation")
+    right = SelectionRight.objects.select_for_update().get(pk=locked.right_id)
+    now = clock.now()
+    locked.state = ReservationState.RELEASED
+    locked.ended_at = now
+    locked.save(update_fields=["state", "ended_at"])
+    PlateNumber.objects.filter(pk=locked.number_id, state=NumberState.RESERVED).update(
+        state=NumberState.AVAILABLE
+    )
+    if right.state == RightState.RESERVED:
+        right.state = RightState.OPEN
+        right.save(update_fields=["state"])
+    audit_record(
+        actor=acting.actor,
+        action="plates.release",
+        object_type="plate_reservation",
+        object_ref=str(locked.public_id),
+        subject_person_ref=str(locked.right.person.public_id),
+        after={"number": locked.number.number, "right": str(right.public_id)},
+        reason="given up by the applicant",
+    )
+    return locked

@@ -231,21 +231,27 @@ def vehicle_register(
     imported: bool | None = None,
     van: bool = False,
     inspection_valid_until: dt.date | None = None,
+    plate: Plate | None = None,
 ) -> Vehicle:
-    """Record a registered vehicle with its plate (the registration business itself, with
-    review and fees, comes with the business engine)."""
+    """Record a registered vehicle with its plate. ``plate``: a registry plate already issued
+    for this number and not on any vehicle (the new-vehicle registration, ``plates.registration``,
+    issues it from the selection first); otherwise the plate is created here."""
     if (owner_person is None) == (owner_organisation is None):
         raise DomainError("owner_required", _("A vehicle has exactly one owner"), field="owner")
     parsed_vin = VIN.parse(vin, imported=imported)
     parsed_plate = PlateNumber.parse(plate_number)
     if Vehicle.objects.filter(vin=str(parsed_vin)).exists():
         raise Conflict("vin_exists", _("This VIN is already registered"), field="vin")
-    if Plate.objects.filter(number=str(parsed_plate)).exists():
-        raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
     now = clock.now()
-    plate = Plate.objects.create(
-        number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
-    )
+    if plate is not None:
+        if plate.number != str(parsed_plate) or Vehicle.objects.filter(plate=plate).exists():
+            raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
+    elif Plate.objects.filter(number=str(parsed_plate)).exists():
+        raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
+    else:
+        plate = Plate.objects.create(
+            number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
+        )
     vehicle = Vehicle(
         vin=str(parsed_vin),
         plate=plate,
