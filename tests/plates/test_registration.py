@@ -42,7 +42,10 @@ FACTS = {
 _seen: set[str] = set()
 
 
-def good_vin(day: dt.date = T0.date(), purchase: str = "settled", insured: bool = True) -> str:
+DAY0 = T0.date()
+
+
+def good_vin(day: dt.date = DAY0, purchase: str = "settled", insured: bool = True) -> str:
     """A fresh VIN whose purchase tax and insurance in the sandbox are as asked."""
     for _ in itertools.count():
         v = vin()
@@ -181,7 +184,7 @@ def test_bad_vin_and_registered_vin(at_t0: Any) -> None:
     with pytest.raises(DomainError) as exc:
         start(vin="LSVAB12345678901X")
     assert exc.value.field == "vin"
-    app, right = start()
+    _app, right = start()
     with pytest.raises(DomainError) as exc:  # one open right per VIN
         start(vin=right.vin)
     assert exc.value.code == "right_exists"

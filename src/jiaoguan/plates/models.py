@@ -120,6 +120,10 @@ class SelectionRight(models.Model):
     #: the new-vehicle registration (``cases`` application public id) this right belongs to;
     #: empty for a right granted on its own (``selection_right_grant``)
     application_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    #: the former owner keeps this old number instead of selecting one (R164 Arts. 44–45)
+    kept_plate = models.ForeignKey(
+        "registry.Plate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     created_by_ref = models.CharField(max_length=64)
 

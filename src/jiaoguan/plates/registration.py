@@ -37,7 +37,13 @@ from jiaoguan.kernel import clock, regions
 from jiaoguan.kernel.errors import Conflict, DomainError, NotFound
 from jiaoguan.kernel.vin import VIN
 from jiaoguan.plates import rules, services
-from jiaoguan.plates.constants import Channel, PlateOrderState, ReservationState
+from jiaoguan.plates.constants import (
+    Channel,
+    PlateOrderState,
+    PoolKind,
+    ReservationState,
+    RightState,
+)
 from jiaoguan.plates.models import PlateOrder, Reservation, SelectionRight
 from jiaoguan.registry.constants import Fuel, VehicleClass, VehicleUse
 from jiaoguan.registry.models import Organisation, Person, Plate, Vehicle
@@ -132,10 +138,14 @@ def registration_start(
     facts: dict[str, Any],
     outlet: Organisation | None = None,
     region_code: str | None = None,
+    keep_vehicle: str = "",
 ) -> tuple[Application, SelectionRight]:
     """Open a new-vehicle registration for ``applicant`` and the plate selection right that
-    goes with it (the number kind follows from class and fuel: ``rules.plate_kind_for``)."""
+    goes with it (the number kind follows from class and fuel: ``rules.plate_kind_for``).
+    ``keep_vehicle``: the public id of the applicant's de-registered vehicle whose number the
+    new vehicle keeps (R164 Arts. 44–45, ``keeping.keep_decision``) instead of selecting one."""
     from jiaoguan.cases.services import application_start
+    from jiaoguan.plates import keeping
 
     try:
         parsed_vin = str(VIN.parse(vin))
@@ -156,6 +166,11 @@ def registration_start(
         region_code=region_code,
     )
     prefix = _prefix_for(app.region_code)
+    old = (
+        keeping.own_vehicle(applicant, keep_vehicle, field="keep_vehicle") if keep_vehicle else None
+    )
+    if old is not None:
+        _check_keep(applicant, old, prefix=prefix, kind=str(kind.facts["kind"]))
     right = services.selection_right_grant(
         actor=actor,
         person=applicant,
@@ -166,9 +181,14 @@ def registration_start(
         dealer=outlet if channel == CaseChannel.OUTLET else None,
         application_ref=str(app.public_id),
     )
+    if old is not None:
+        right.kept_plate = old.plate
+        right.state = RightState.RESERVED  # nothing to select: the number is the old one
+        right.save(update_fields=["kept_plate", "state"])
     app.form = {
         **app.form,
         **clean,
+        "kept_number": old.plate.number if old is not None and old.plate else "",
         "vin": parsed_vin,
         "plate_prefix": prefix,
         "plate_kind": kind.facts["kind"],
@@ -184,6 +204,40 @@ def registration_start(
         after={"vin": parsed_vin, "right": str(right.public_id), "kind": kind.facts["kind"]},
     )
     return app, right
+
+
+def _check_keep(applicant: Person, old: Vehicle, *, prefix: str, kind: str) -> None:
+    from jiaoguan.plates import keeping
+
+    decision = keeping.keep_decision(applicant, old, clock.today())
+    if not decision.allowed:
+        raise Conflict(
+            decision.code, _(decision.message), field="keep_vehicle", citation=decision.citation
+        )
+    assert old.plate is not None
+    wanted = PoolKind(kind).plate_kind.value
+    if old.plate.number[:2] != prefix or old.plate.kind != wanted:
+        raise Conflict(
+            "keep_other_kind",
+            _("The old number is of another authority or plate kind than the new vehicle's"),
+            field="keep_vehicle",
+            citation=rules.KEEP_CITATION,
+        )
+    if SelectionRight.objects.filter(
+        kept_plate=old.plate, state__in=[RightState.OPEN, RightState.RESERVED]
+    ).exists():
+        raise Conflict(
+            "keep_in_progress",
+            _("This number is already being kept for another vehicle"),
+            field="keep_vehicle",
+        )
+
+
+def _kept_source(right: SelectionRight) -> Vehicle | None:
+    """The de-registered vehicle still carrying the number a right keeps."""
+    if right.kept_plate_id is None:
+        return None
+    return Vehicle.objects.select_related("plate").filter(plate_id=right.kept_plate_id).first()
 
 
 def right_of(app: Application) -> SelectionRight:
@@ -224,6 +278,25 @@ def registration_check(app: Application) -> case_rules.Decision:
         return case_rules.Decision(
             False, rule, cite, "vin_exists", gettext_noop("This VIN is already registered")
         )
+    right = SelectionRight.objects.filter(application_ref=str(app.public_id)).first()
+    if right is not None and right.kept_plate_id is not None:
+        from jiaoguan.plates import keeping
+
+        old = _kept_source(right)
+        decision = (
+            keeping.keep_decision(app.applicant, old, clock.today())
+            if old is not None
+            else rules.Verdict(False, rule, rules.KEEP_CITATION, "keep_not_released", "")
+        )
+        if not decision.allowed:
+            return case_rules.Decision(
+                False,
+                decision.rule,
+                (decision.citation,),
+                decision.code,
+                decision.message or gettext_noop("The old number can no longer be kept"),
+            )
+        return case_rules.Decision(True, rule, cite, facts={"number": app.form.get("kept_number")})
     held = held_reservation(app)
     if held is None:
         return case_rules.Decision(
@@ -244,16 +317,22 @@ def registration_effect(app: Application, actor: Actor) -> None:
     from jiaoguan.documents.services import document_issue
     from jiaoguan.registry import services as registry
 
-    held = held_reservation(app)
-    if held is None:
-        raise Conflict(
-            "no_number_held",
-            _("The number held for this vehicle has lapsed: select a number again first"),
-            citation=rules.RESERVATION_CITATION,
-        )
-    plate = services.plate_confirm(
-        actor=actor, reservation=held, for_application=str(app.public_id)
+    right = SelectionRight.objects.select_for_update().get(
+        application_ref=str(app.public_id), state__in=[RightState.OPEN, RightState.RESERVED]
     )
+    if right.kept_plate_id is not None:
+        plate = _take_kept(right, app, actor)
+    else:
+        held = held_reservation(app)
+        if held is None:
+            raise Conflict(
+                "no_number_held",
+                _("The number held for this vehicle has lapsed: select a number again first"),
+                citation=rules.RESERVATION_CITATION,
+            )
+        plate = services.plate_confirm(
+            actor=actor, reservation=held, for_application=str(app.public_id)
+        )
     form = app.form
     vehicle = registry.vehicle_register(
         actor=actor,
@@ -287,6 +366,39 @@ def registration_effect(app: Application, actor: Actor) -> None:
     app.form = {**form, "vehicle": str(vehicle.public_id), "plate": plate.number}
     app.save(update_fields=["form"])
     plate_order_create(actor=actor, app=app, plate=plate, vin=vehicle.vin)
+
+
+def _take_kept(right: SelectionRight, app: Application, actor: Actor) -> Plate:
+    """The kept number leaves the de-registered vehicle for the new one (decided again under
+    the lock of the right)."""
+    from jiaoguan.plates import keeping
+    from jiaoguan.registry import services as registry
+
+    old = _kept_source(right)
+    decision = keeping.keep_decision(app.applicant, old, clock.today()) if old else None
+    if old is None or decision is None or not decision.allowed:
+        raise Conflict(
+            "keep_not_released",
+            _("The old number can no longer be kept"),
+            citation=rules.KEEP_CITATION,
+        )
+    plate = old.plate
+    assert plate is not None
+    registry.vehicle_plate_detach(
+        actor=actor, vehicle=old, reason=f"number kept by application {app.case_number}"
+    )
+    right.state = RightState.ISSUED
+    right.plate = plate
+    right.save(update_fields=["state", "plate"])
+    audit_record(
+        actor=actor,
+        action="plates.keep",
+        object_type="plate_right",
+        object_ref=str(right.public_id),
+        subject_person_ref=str(app.applicant.public_id),
+        after={"number": plate.number, "from_vehicle": str(old.public_id), "rule": decision.rule},
+    )
+    return plate
 
 
 def plate_order_create(*, actor: Actor, app: Application, plate: Plate, vin: str) -> PlateOrder:

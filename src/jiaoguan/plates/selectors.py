@@ -23,6 +23,7 @@ from jiaoguan.plates.models import (
     Batch,
     Draw,
     NumberPool,
+    PlateOrder,
     Reservation,
     SelectionBlock,
     SelectionRight,
@@ -282,3 +283,17 @@ def draw_check(right_id: Any, attempt: int) -> DrawCheck:
     seed = draw.window.revealed_seed
     verification = algo.verify(record, _published(list(draw.batch_ids)), seed) if seed else None
     return DrawCheck(draw, record, seed, verification, _unexplained_taken(draw))
+
+
+def orders_for(user: Any) -> QuerySet[PlateOrder]:
+    """Plate orders of the staff member's region (clerks and managers)."""
+    return _in_scope(PlateOrder.objects.all(), staff_scope(user), "region_code").order_by(
+        "-created_at", "-id"
+    )
+
+
+def order_get(user: Any, public_id: Any) -> PlateOrder:
+    try:
+        return orders_for(user).get(public_id=public_id)
+    except (PlateOrder.DoesNotExist, ValueError, ValidationError) as exc:
+        raise NotFound("not_found", _("No such plate order")) from exc
