@@ -152,6 +152,11 @@ class DrawWindow(models.Model):
     seed_enc = models.BinaryField()  # SM4-GCM, kernel.crypto
     revealed_seed = models.CharField(max_length=64, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
+    #: the public randomness beacon round committed to with the seed (``plates.beacon``): a
+    #: round published after the commitment; its value is fetched at the first draw
+    beacon_round = models.PositiveBigIntegerField(null=True, blank=True)
+    beacon_randomness = models.CharField(max_length=64, blank=True)
+    beacon_signature = models.CharField(max_length=256, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -94,6 +94,11 @@ class WindowOut(Schema):
     closes_at: dt.datetime
     commitment: str = Field(description="SHA-256 of the seed, published before the first draw")
     seed: str = Field(description="The seed (hex), revealed after the window closes")
+    beacon_round: int | None = Field(
+        None, description="The beacon round committed to with the seed (None: no beacon)"
+    )
+    beacon_randomness: str = Field("", description="That round's randomness (hex)")
+    beacon_signature: str = Field("", description="That round's Ed25519 signature (hex)")
 
     @staticmethod
     def build(w: DrawWindow) -> WindowOut:
@@ -103,6 +108,9 @@ class WindowOut(Schema):
             closes_at=w.closes_at,
             commitment=w.commitment,
             seed=w.revealed_seed,
+            beacon_round=w.beacon_round,
+            beacon_randomness=w.beacon_randomness,
+            beacon_signature=w.beacon_signature,
         )
 
 

@@ -239,6 +239,9 @@ def record_of(draw: Draw) -> algo.DrawRecord:
         snapshot_algorithm=draw.snapshot_algorithm,
         candidates=tuple(draw.candidates),
         seed_commitment=draw.window.commitment,
+        beacon_round=draw.window.beacon_round,
+        beacon_randomness=draw.window.beacon_randomness,
+        beacon_signature=draw.window.beacon_signature,
     )
 
 
@@ -281,7 +284,19 @@ def draw_check(right_id: Any, attempt: int) -> DrawCheck:
     draw = draw_public(right_id, attempt)
     record = record_of(draw)
     seed = draw.window.revealed_seed
-    verification = algo.verify(record, _published(list(draw.batch_ids)), seed) if seed else None
+    from jiaoguan.plates.beacon import config
+
+    cfg = config()
+    verification = (
+        algo.verify(
+            record,
+            _published(list(draw.batch_ids)),
+            seed,
+            beacon_key=cfg.public_key if cfg else None,
+        )
+        if seed
+        else None
+    )
     return DrawCheck(draw, record, seed, verification, _unexplained_taken(draw))
 
 

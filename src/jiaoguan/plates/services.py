@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.kernel import clock, crypto, regions
 from jiaoguan.kernel.calendar import WorkingCalendar
-from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, Problem
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, PartnerUnavailable, Problem
 from jiaoguan.kernel.plates import LETTERS
 from jiaoguan.kernel.plates import Plate as ParsedPlate
 from jiaoguan.kernel.vin import VIN
+from jiaoguan.plates import beacon, rules
 from jiaoguan.plates import draw as algo
-from jiaoguan.plates import rules
 from jiaoguan.plates.constants import (
     BatchSource,
     BatchState,
@@ -270,20 +270,27 @@ def window_open(
     ).exists():
         raise Conflict("window_overlap", _("Another window covers this time"), field="opens_at")
     seed = secrets.token_bytes(algo.SEED_BYTES)
+    cfg = beacon.config()
+    now = clock.now()
     window = DrawWindow.objects.create(
         pool=pool,
         opens_at=opens_at,
         closes_at=closes_at,
         commitment=algo.seed_commitment(seed),
         seed_enc=crypto.encrypt(seed.hex(), context=SEED_CONTEXT),
-        created_at=clock.now(),
+        beacon_round=beacon.future_round(cfg, opens_at=opens_at, now=now) if cfg else None,
+        created_at=now,
     )
     audit_record(
         actor=actor,
         action="plates.window_open",
         object_type="plate_window",
         object_ref=str(window.public_id),
-        after={"commitment": window.commitment, "closes_at": closes_at.isoformat()},
+        after={
+            "commitment": window.commitment,
+            "closes_at": closes_at.isoformat(),
+            "beacon_round": window.beacon_round,
+        },
     )
     return window
 
@@ -503,10 +510,55 @@ def _pool_of(right: SelectionRight) -> NumberPool:
     return pool
 
 
-@transaction.atomic
+def beacon_fetch(window: DrawWindow) -> DrawWindow:
+    """Make sure a window committed to a beacon round holds that round's verified value. The
+    beacon is asked outside any transaction (no lock is held on a slow partner); the value is
+    stored only if the window has none yet. Refused while the round is not yet published."""
+    if window.beacon_round is None or window.beacon_randomness:
+        return window
+    cfg = beacon.config()
+    if cfg is None:
+        raise Conflict("beacon_unconfigured", _("The randomness beacon is not configured"))
+    got = beacon.port().fetch(window.beacon_round)
+    if got is None:
+        raise Conflict(
+            "beacon_pending",
+            _("The draws of today open in a few seconds: try again shortly"),
+            field="right",
+        )
+    failures = beacon.check_round(cfg.public_key, got)
+    if failures:
+        raise PartnerUnavailable(
+            "partner_bad_signature", _("The randomness beacon's answer failed its check")
+        )
+    with transaction.atomic():
+        DrawWindow.objects.filter(pk=window.pk, beacon_randomness="").update(
+            beacon_randomness=got.randomness, beacon_signature=got.signature
+        )
+        audit_record(
+            actor=Actor.system("plates-beacon"),
+            action="plates.beacon_round",
+            object_type="plate_window",
+            object_ref=str(window.public_id),
+            after={"round": got.round, "randomness": got.randomness},
+        )
+    window.refresh_from_db()
+    return window
+
+
 def draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     """Offer a batch of random candidates (10 online, 50 in the hall) from the numbers free
-    now, by the open algorithm of ``plates.draw``; at most ``draws_per_right`` per right."""
+    now, by the open algorithm of ``plates.draw``; at most ``draws_per_right`` per right.
+    With a beacon configured, the window's round is fetched first (``beacon_fetch``)."""
+    if beacon.config() is not None:
+        pool = NumberPool.objects.filter(prefix=right.prefix, kind=right.kind).first()
+        if pool is not None:
+            beacon_fetch(_day_window(pool, clock.now()))
+    return _draw_make(acting=acting, right=right)
+
+
+@transaction.atomic
+def _draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     policy = current_policy()
     right = _lock_right(right)
     _check_not_blocked(right, acting.channel, policy)
@@ -542,6 +594,14 @@ def draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     batch_hashes = [b.content_hash for b in batches]
     count = policy.candidates_for(acting.channel)
     seed = bytes.fromhex(crypto.decrypt(bytes(window.seed_enc), context=SEED_CONTEXT))
+    if window.beacon_round is not None:
+        if not window.beacon_randomness:  # committed to a round not fetched yet
+            raise Conflict(
+                "beacon_pending",
+                _("The draws of today open in a few seconds: try again shortly"),
+                field="right",
+            )
+        seed = algo.mixed_seed(seed, window.beacon_round, window.beacon_randomness)
     chosen = algo.candidates(
         seed=seed,
         right_id=str(right.public_id),
