@@ -248,3 +248,26 @@ def test_dealer_outlet_starts_for_a_buyer(at_t0: Any) -> None:
     )
     app, right = start(channel="outlet", outlet=dealer)
     assert app.outlet == dealer and right.dealer == dealer and app.channel == "outlet"
+
+
+def test_generic_start_refuses_the_registration(at_t0: Any) -> None:
+    """Only ``registration_start`` opens it (with its right and vehicle facts); the generic
+    start and the offered lists leave it to its own pages."""
+    from django.test import Client
+
+    from tests.conftest import make_citizen
+
+    person = make_person()
+    with pytest.raises(DomainError) as exc:
+        cases.application_start(
+            actor=ENGINE, applicant=person, business_type=registration.BUSINESS, channel="online"
+        )
+    assert exc.value.code == "dedicated_start"
+    c = Client()
+    c.force_login(make_citizen(person))
+    r = c.post(
+        "/api/v1/applications",
+        {"business_type": registration.BUSINESS, "channel": "online"},
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["code"] == "dedicated_start"

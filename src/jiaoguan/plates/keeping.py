@@ -15,6 +15,7 @@ import uuid
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.kernel import clock
@@ -73,8 +74,10 @@ def keep_decision(person: Person, old: Vehicle, today: dt.date) -> rules.Verdict
             "plates.keep_old_number@2022-05-01",
             rules.KEEP_CITATION,
             "keep_not_released",
-            "Only the number of your own de-registered vehicle can be kept "
-            "(transfer and moving out are not recorded in jiaoguan yet)",
+            gettext_noop(
+                "Only the number of your own de-registered vehicle can be kept "
+                "(transfer and moving out are not recorded in jiaoguan yet)"
+            ),
         )
     return rules.keep_old_number(
         used_from=old.registration_date,

@@ -164,6 +164,7 @@ def registration_start(
         channel=channel,
         outlet=outlet,
         region_code=region_code,
+        dedicated=True,
     )
     prefix = _prefix_for(app.region_code)
     old = (
