@@ -14,6 +14,7 @@ import datetime as dt
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -89,8 +90,7 @@ def keep_decision(person: Person, old: Vehicle, today: dt.date) -> rules.Verdict
 
 def last_swap(vehicle: Vehicle) -> dt.date | None:
     return (
-        PlateSwap.objects.filter(vehicle_a=vehicle)
-        .union(PlateSwap.objects.filter(vehicle_b=vehicle))
+        PlateSwap.objects.filter(Q(vehicle_a=vehicle) | Q(vehicle_b=vehicle))
         .order_by("-day")
         .values_list("day", flat=True)
         .first()

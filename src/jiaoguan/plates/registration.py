@@ -318,9 +318,17 @@ def registration_effect(app: Application, actor: Actor) -> None:
     from jiaoguan.documents.services import document_issue
     from jiaoguan.registry import services as registry
 
-    right = SelectionRight.objects.select_for_update().get(
-        application_ref=str(app.public_id), state__in=[RightState.OPEN, RightState.RESERVED]
+    right = (
+        SelectionRight.objects.select_for_update()
+        .filter(
+            application_ref=str(app.public_id), state__in=[RightState.OPEN, RightState.RESERVED]
+        )
+        .first()
     )
+    if right is None:
+        raise Conflict(
+            "no_number_held", _("No number is held for this vehicle: select a number first")
+        )
     if right.kept_plate_id is not None:
         plate = _take_kept(right, app, actor)
     else:
