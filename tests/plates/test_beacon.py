@@ -115,6 +115,8 @@ def test_draw_mixes_the_round_and_verifies(
     r = Client().get(f"/api/v1/plates/draws/{right.public_id}/1")
     assert r.status_code == 200 and r.json()["verified"] is True
     assert r.json()["draw"]["window"]["beacon_round"] == window.beacon_round
+    page = Client().get(f"/plates/verify/?right={right.public_id}&attempt=1").content.decode()
+    assert 'data-testid="beacon"' in page and window.beacon_randomness in page
 
 
 def test_tampered_beacon_value_fails(

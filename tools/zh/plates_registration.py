@@ -70,4 +70,5 @@ ZH = {
     "Numbers swapped: %(a)s and %(b)s": "号牌号码已互换：%(a)s 与 %(b)s",
     "Only the number of your own de-registered vehicle can be kept (transfer and moving out are not recorded in jiaoguan yet)": "只能使用本人名下已注销车辆的原号牌号码（转移登记和迁出尚未在系统中记录）",
     "This business is started on its own page": "该业务请在其专门页面办理",
+    "Randomness beacon round": "公共随机数信标轮次",
 }
