@@ -162,3 +162,15 @@ def test_round_not_yet_published_refuses_the_draw(beacon_on: Any) -> None:
 def test_without_beacon_windows_commit_to_none(at_t0: Any) -> None:
     _drawn()
     assert DrawWindow.objects.get().beacon_round is None
+
+
+def test_sandbox_beacon_protocol(beacon_on: Any) -> None:
+    from jiaoguan.partners.client import PartnerClient
+
+    client = PartnerClient("beacon")
+    info = client.request("GET", "/beacon/info")
+    assert info.status == 200 and info.data["public_key"] == beacon_on.public_key
+    for bad in ("0", "abc", "-1"):
+        answer = client.request("GET", f"/beacon/public/{bad}")
+        assert answer.status == 400 and answer.data["error"] == "bad_round"
+    assert client.request("GET", "/beacon/public/1/extra").status == 404
