@@ -130,6 +130,7 @@ def test_tampered_beacon_value_fails(
     DrawWindow.objects.filter(pk=window.pk).update(beacon_randomness="ab" * 32)
     code, out = _verify(capsys, right)
     assert code == 1 and "beacon_randomness_mismatch" in out and "candidates_mismatch" in out
+    assert window.beacon_round is not None
     other = sandbox_beacon.beacon_round(window.beacon_round + 1)  # a real round, the wrong one
     DrawWindow.objects.filter(pk=window.pk).update(
         beacon_randomness=other["randomness"], beacon_signature=other["signature"]

@@ -43,11 +43,11 @@ def test_portal_register_then_select_and_give_up(at_t0: Any) -> None:
     assert r.status_code == 302, r.content
     right = SelectionRight.objects.get(person=person)
     assert r["Location"] == f"/portal/plates/{right.public_id}/"
-    page = c.get(r["Location"]).content.decode()
-    assert 'data-testid="application-link"' in page
+    html = c.get(r["Location"]).content.decode()
+    assert 'data-testid="application-link"' in html
     pick_first(right)
-    page = c.get(r["Location"]).content.decode()
-    assert 'data-testid="release"' in page
+    html = c.get(r["Location"]).content.decode()
+    assert 'data-testid="release"' in html
     r2 = c.post(r["Location"], {"action": "release"})
     assert r2.status_code == 302
     right.refresh_from_db()
