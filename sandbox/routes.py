@@ -118,7 +118,11 @@ class RouteTable:
         self._routes[key] = Route(key[0], path, handler, service, faultable)
 
     def match(self, method: str, path: str) -> Route | None:
-        return self._routes.get((method.upper(), path))
+        """The exact route, else a route registered as ``/prefix/*`` (one final segment)."""
+        route = self._routes.get((method.upper(), path))
+        if route is None and "/" in path.strip("/"):
+            route = self._routes.get((method.upper(), path.rsplit("/", 1)[0] + "/*"))
+        return route
 
     def allowed_methods(self, path: str) -> list[str]:
         return sorted(m for (m, p) in self._routes if p == path)

@@ -39,7 +39,18 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-from sandbox import hospital, identity, idreader, insurance, paygate, post, residence, sms, tax
+from sandbox import (
+    beacon,
+    hospital,
+    identity,
+    idreader,
+    insurance,
+    paygate,
+    post,
+    residence,
+    sms,
+    tax,
+)
 from sandbox.faults import FaultBoard
 from sandbox.faults import register as register_faults
 from sandbox.market import register as register_market
@@ -64,6 +75,7 @@ PARTNERS: tuple[Callable[[RouteTable], None], ...] = (
     post.register,
     paygate.register,
     register_market,
+    beacon.register,
 )
 
 

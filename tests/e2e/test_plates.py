@@ -133,3 +133,74 @@ def test_kiosk_user_picks_a_number_by_touch(
     expect(page.get_by_test_id("held-number")).to_have_text(chosen)
     reservation = Reservation.objects.get()
     assert reservation.channel == "hall" and reservation.actor_ref == str(device.public_id)
+
+
+def test_citizen_registers_a_new_vehicle_with_its_number(
+    page: Any, live_server: Any, sandbox_server: Any, screenshot: Any, settings: Any
+) -> None:
+    """Start the registration online, pick the number, pay in the sandbox, the reviewer
+    approves: the vehicle is registered with that number and the plate order is made."""
+    import datetime as dt
+
+    from jiaoguan.cases.models import Application
+    from jiaoguan.cases.services import catalogue_sync
+    from jiaoguan.payments.models import FeeOrder
+    from jiaoguan.plates.models import PlateOrder
+    from jiaoguan.registry.models import Vehicle
+    from tests.payments.test_payments import pay
+    from tests.plates.test_registration import good_vin
+
+    settings.PAYMENTS_NOTIFY_BASE_URL = live_server.url
+    catalogue_sync(actor=Actor.system("e2e"))
+    released_pool()
+    person = make_person()
+    citizen = make_citizen(person)
+    password_step(page, live_server.url, citizen.username)
+    code_step(page, sms_code(sandbox_server.url, person.phone))
+
+    page.goto(f"{live_server.url}/portal/plates/")
+    page.get_by_test_id("register-link").click()
+    page.locator("#vin").fill(good_vin(dt.date.today()))
+    page.select_option("#vehicle_class", "small_passenger")
+    page.select_option("#fuel", "petrol")
+    page.locator("#manufacture_date").fill("2026-01-15")
+    page.locator("#brand").fill("比亚迪")
+    screenshot("plates-register-1-form")
+    page.get_by_test_id("register-start").click()
+    expect(page).to_have_url(re.compile(r"/portal/plates/[0-9a-f-]{36}/$"))
+    page.get_by_test_id("draw").click()
+    candidate = page.get_by_test_id("candidate").first
+    chosen = candidate.inner_text().strip()
+    candidate.click()
+    expect(page.get_by_test_id("held-number")).to_have_text(chosen)
+
+    page.get_by_test_id("application-link").click()
+    expect(page.get_by_test_id("state")).to_have_text("草稿")
+    page.get_by_label(re.compile("窗口领取")).check()
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("state")).to_have_text("待缴费")
+    expect(page.get_by_test_id("fee")).to_contain_text("¥120.00")
+    page.get_by_test_id("pay-wechat").click()
+    app = Application.objects.get()
+    pay(sandbox_server, FeeOrder.objects.get(purpose_ref=f"application:{app.public_id}"), "wechat")
+    page.reload()
+    expect(page.get_by_test_id("state")).to_have_text("审核中")
+    screenshot("plates-register-2-paid")
+
+    page.context.clear_cookies()
+    sign_in_staff(page, live_server.url, make_staff("reviewer", "3201"))
+    page.goto(f"{live_server.url}/applications/{app.public_id}/")
+    page.get_by_role("button", name="批准").click()
+    expect(page.get_by_test_id("state")).to_have_text("待领取")
+    vehicle = Vehicle.objects.select_related("plate").get(owner_person=person)
+    assert vehicle.plate is not None and vehicle.plate.number == chosen
+    order = PlateOrder.objects.get()
+    assert order.number == chosen and order.delivery == "pickup"
+
+    page.context.clear_cookies()
+    sign_in_staff(page, live_server.url, make_staff("counter_clerk", "3201"))
+    page.goto(f"{live_server.url}/console/plates/orders/")
+    expect(page.get_by_test_id("orders")).to_contain_text(chosen)
+    page.get_by_test_id("order-made").click()
+    expect(page.get_by_test_id("order-state")).to_have_text(re.compile("已制作|Made"))
+    screenshot("plates-register-3-order")

@@ -101,3 +101,41 @@ def test_known_vector() -> None:
 
 
 KNOWN = ("苏AQ2054", "苏AQ2047", "苏AQ2020", "苏AQ2052", "苏AQ2019")  # docs/plates.md
+
+
+BEACON_KEY = "4fad65805da97323a26cf625d5535ee962abda3098c073e79e1fdf9eb879cd46"  # sandbox
+BEACON_1000 = (
+    "f718823327feec46fda62e400e5a19b2ca50cef0821d5045780fb411a1971bee",
+    "2e4de06afada75d9e965cd39e2808cab0f568382ba5ba3eaa8629c95174f53c0"
+    "19966b562c1781dac04270d7082d09d40b63bb30c3dfc339fc475960201ee205",
+)
+KNOWN_WITH_BEACON = ("苏AQ2098", "苏AQ2010", "苏AQ2047", "苏AQ2011", "苏AQ2050")  # docs/plates.md
+
+
+def test_known_vector_with_beacon() -> None:
+    """The same draw with beacon round 1000 of the sandbox beacon mixed in (docs/plates.md)."""
+    import dataclasses
+
+    from sandbox import beacon as sandbox_beacon
+
+    assert sandbox_beacon.PUBLIC_KEY_HEX == BEACON_KEY
+    assert sandbox_beacon.beacon_round(1000)["randomness"] == BEACON_1000[0]
+    seed = bytes(range(32))
+    mixed = algo.mixed_seed(seed, 1000, BEACON_1000[0])
+    assert mixed.hex() == "73fce2377b80c69efe122b94ba3d973d468a7a349a40850af8bedd238d78991a"
+    batch = [f"苏AQ20{i:02d}" for i in range(100)]
+    record, published = _record(mixed, batch, ["苏AQ2000"], 5)
+    assert record.candidates == KNOWN_WITH_BEACON
+    record = dataclasses.replace(
+        record,
+        seed_commitment=algo.seed_commitment(seed),
+        beacon_round=1000,
+        beacon_randomness=BEACON_1000[0],
+        beacon_signature=BEACON_1000[1],
+    )
+    ok = algo.verify(record, [published], seed.hex(), beacon_key=BEACON_KEY)
+    assert ok.ok, ok.failures
+    tampered = dataclasses.replace(record, beacon_randomness="00" * 32)
+    bad = algo.verify(tampered, [published], seed.hex(), beacon_key=BEACON_KEY)
+    assert "beacon_randomness_mismatch" in bad.failures
+    assert "candidates_mismatch" in bad.failures

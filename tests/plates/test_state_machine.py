@@ -1,5 +1,5 @@
-"""Whatever the interleaving of draws, picks, confirmations, expiries and the passing of time,
-no number is held or issued twice (issue 5, "Done when")."""
+"""Whatever the interleaving of draws, picks, confirmations, releases, expiries and the passing
+of time, no number is held or issued twice (issue 5, "Done when")."""
 
 from __future__ import annotations
 
@@ -111,6 +111,14 @@ class Selection(RuleBasedStateMachine):
         if live is not None:
             self._do(services.plate_confirm, actor=STAFF, reservation=live)
 
+    @rule(i=st.integers(0, RIGHTS - 1), channel=st.sampled_from(["online", "hall"]))
+    def release(self, i: int, channel: str) -> None:
+        """Give up the right's held number (the number returns to the pool at once)."""
+        mine = Reservation.objects.filter(right_id=self.rights[i].pk).order_by("-id").first()
+        held = mine or Reservation.objects.order_by("-id").first()
+        if held is not None:  # may be confirmed, expired or released already: then refused
+            self._do(services.plate_release, acting=self._acting(i, channel), reservation=held)
+
     @rule(hours=st.sampled_from([1, 24, 72]))
     def time_passes(self, hours: int) -> None:
         self.now += dt.timedelta(hours=hours)
@@ -167,3 +175,4 @@ def test_no_number_is_held_or_issued_twice() -> None:
     )
     assert SEEN["plate_pick"] and SEEN["plate_confirm"] and SEEN["reservations_expire"], SEEN
     assert SEEN["plate_pick:refused"], SEEN
+    assert SEEN["plate_release"], SEEN

@@ -50,6 +50,16 @@ VIN_RUBBING = {
     "link": "",
 }
 
+PURCHASE_TAX = {
+    "code": "purchase_tax",
+    "name_zh": "车辆购置税完税或者免税证明",
+    "name_en": "Vehicle purchase tax paid or exempt",
+    "source": MaterialSource.DATA_LINK,
+    "link": "purchase_tax",
+}
+# The compulsory insurance of a vehicle being registered (its failure cites registration).
+NEW_VEHICLE_INSURANCE = {**INSURANCE, "link": "registration_insurance"}
+
 VESSEL_TAX = {
     "code": "vessel_tax",
     "name_zh": "车船税纳税或者免税证明",
@@ -305,6 +315,31 @@ TYPES: list[dict[str, Any]] = [
         prefill=["plate", "vin", "inspection_valid_until"],
     ),
 ]
+
+
+# New-vehicle registration with its number (issue 5): the number is selected after starting
+# (plates.registration); fees DOMAIN.md §6: plates 100 yuan a pair (NEV plates the same), permit
+# and certificate 10 each. The vehicle is checked by a person (manual review).
+TYPES.append(
+    _type(
+        "vehicle_registration",
+        "注册登记（新车）",
+        "Registration of a new vehicle",
+        PERSON,
+        "vehicle_registration",
+        ["R164 Art. 43", "DOMAIN.md §3.3", "DOMAIN.md §6"],
+        outlet_kinds=["dealer"],
+        materials=[IDENTITY, PURCHASE_TAX, NEW_VEHICLE_INSURANCE],
+        prefill=["name", "phone", "address"],
+        fees=[
+            PLATE_FEE,
+            _document_fee("driving_permit"),
+            _document_fee("registration_certificate"),
+        ],
+        review_policy=ReviewPolicy.MANUAL,
+        time_limit_working_days=2,
+    )
+)
 
 
 def entries_for(spec: dict[str, Any]) -> list[dict[str, Any]]:

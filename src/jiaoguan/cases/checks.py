@@ -90,6 +90,30 @@ def _vessel_tax(app: Application) -> dict[str, Any]:
     return _result("ok", "tax", year=year, tax_status=tax.status, receipt_no=tax.receipt_no)
 
 
+def _purchase_tax(app: Application) -> dict[str, Any]:
+    """The vehicle purchase tax (车辆购置税) paid or exempt, at the tax authority's data link:
+    checked online instead of the paper certificate for a new registration (measure 1;
+    DOMAIN.md §0)."""
+    tax = get_port("tax").purchase_tax(vin=app.form.get("vin") or "")
+    if not tax.settled:
+        return _result(
+            "failed",
+            "tax",
+            code=f"purchase_tax_{tax.status}",
+            message=gettext_noop("No purchase tax paid or exemption on file for this vehicle"),
+            citations=["DOMAIN.md §0 measure 1"],
+        )
+    return _result("ok", "tax", tax_status=tax.status, certificate_no=tax.certificate_no)
+
+
+def _registration_insurance(app: Application) -> dict[str, Any]:
+    """A new vehicle is registered only while its compulsory insurance is in force."""
+    result = _insurance(app)
+    if result["status"] == "failed":
+        result["citations"] = ["DOMAIN.md §3.4", "DOMAIN.md §0 measure 1"]
+    return result
+
+
 def _population(app: Application) -> dict[str, Any]:
     """The changed name, confirmed by the population register through the identity platform
     (R162 Art. 66: the proof of the change is looked up, not handed in)."""
@@ -137,6 +161,8 @@ LINKS = {
     "tax": _vessel_tax,
     "population": _population,
     "residence": _residence,
+    "purchase_tax": _purchase_tax,
+    "registration_insurance": _registration_insurance,
 }
 
 
@@ -322,6 +348,12 @@ def _temporary_plate(app: Application) -> rules.Decision:
     )
 
 
+def _registration(app: Application) -> rules.Decision:
+    from jiaoguan.plates.registration import registration_check
+
+    return registration_check(app)
+
+
 #: The business rule of each type, by catalogue effect or business code.
 RULES: dict[str, list[Callable[[Application], rules.Decision]]] = {
     "label_replacement": [_label],
@@ -338,6 +370,7 @@ RULES: dict[str, list[Callable[[Application], rules.Decision]]] = {
     "licence_cancellation": [_cancellation],
     "exemption_label": [_exemption],
     "temporary_plate": [_temporary_plate],
+    "vehicle_registration": [_registration],
 }
 
 

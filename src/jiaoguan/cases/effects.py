@@ -255,6 +255,13 @@ def temporary_plate(app: Application, actor: Actor) -> None:
     )
 
 
+def vehicle_registration(app: Application, actor: Actor) -> None:
+    """A new vehicle with its selected number (``plates.registration``)."""
+    from jiaoguan.plates.registration import registration_effect
+
+    registration_effect(app, actor)
+
+
 EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "person_contact": person_contact,
     "licence_downgrade": licence_downgrade,
@@ -271,6 +278,7 @@ EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "licence_cancel": licence_cancel,
     "exemption_label": exemption_label,
     "temporary_plate": temporary_plate,
+    "vehicle_registration": vehicle_registration,
 }
 
 
@@ -293,6 +301,6 @@ DOCUMENT_EFFECTS = frozenset(
 
 #: Effects whose result is only physical (plates): delivered by pickup or post, never
 #: "electronic only".
-PHYSICAL_EFFECTS = frozenset({"plate_reissue"})
+PHYSICAL_EFFECTS = frozenset({"plate_reissue", "vehicle_registration"})
 #: Effects whose result can be delivered (documents, plates).
 DELIVERABLE_EFFECTS = DOCUMENT_EFFECTS | PHYSICAL_EFFECTS

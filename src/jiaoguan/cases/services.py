@@ -310,6 +310,11 @@ def _prefill(entry: CatalogueEntry, applicant: Person, subject: Any) -> dict[str
     return {k: values[k] for k in ["name", "id_number_masked", *entry.prefill] if k in values}
 
 
+#: Business types started only through their own service (which fills the form and creates
+#: what goes with the application), not the generic start; their pages link to it.
+DEDICATED_START = {"vehicle_registration": "jiaoguan.plates.registration.registration_start"}
+
+
 @transaction.atomic
 def application_start(
     *,
@@ -320,8 +325,16 @@ def application_start(
     subject_ref: str = "",
     outlet: Organisation | None = None,
     region_code: str | None = None,
+    dedicated: bool = False,
 ) -> Application:
-    """Open a draft: the catalogue entry in force, the subject, and a prefilled form."""
+    """Open a draft: the catalogue entry in force, the subject, and a prefilled form.
+    ``dedicated``: called by the type's own start service (``DEDICATED_START``)."""
+    if business_type in DEDICATED_START and not dedicated:
+        raise DomainError(
+            "dedicated_start",
+            _("This business is started on its own page"),
+            field="business_type",
+        )
     if channel not in Channel.values:
         raise DomainError("invalid_channel", _("Unknown channel"), field="channel")
     if channel == Channel.OUTLET and outlet is None:

@@ -69,7 +69,7 @@ def _offered(person: Person, *, region_code: str, channel: str) -> list[dict[str
     vehicles: list[Vehicle] | None = None
     offered: list[dict[str, Any]] = []
     for entry in services.catalogue_in_force(on=clock.today(), region_code=region_code):
-        if channel not in entry.channels:
+        if channel not in entry.channels or entry.business_type.code in services.DEDICATED_START:
             continue
         subjects: list[Vehicle | None] = [None]
         if entry.subject_type == "vehicle":

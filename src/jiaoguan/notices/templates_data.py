@@ -32,6 +32,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "zh": "您的业务（{case}，{business}）已办结。",
         "en": "Your application {case} ({business}) is complete.",
     },
+    "plates.reservation_lapsed": {
+        "zh": "您的业务（{case}）保留的号牌号码{number}已过期作废，请到车管所大厅重新选号。",
+        "en": "Your application {case}: the number {number} held for you lapsed. "
+        "Select a number again at a vehicle office hall.",
+    },
     "inspection.label_due": {
         "zh": "您的机动车{plate}检验有效期至{due}，属免检车辆，可在网上申领检验标志。",
         "en": "Vehicle {plate}: inspection valid until {due}. It is exempt: "

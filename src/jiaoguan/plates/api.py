@@ -357,3 +357,8 @@ def reservation_confirm(request: HttpRequest, reservation_id: str) -> Reservatio
     services.plate_confirm(actor=actor(request), reservation=reservation)
     reservation.refresh_from_db()
     return ReservationOut.build(reservation)
+
+
+# The registration, plate order, release and swap endpoints live in their own module and add
+# themselves to this router.
+from jiaoguan.plates import api_registration  # noqa: E402, F401

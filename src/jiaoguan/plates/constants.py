@@ -54,6 +54,12 @@ class ReservationState(models.TextChoices):
     RELEASED = "released", _("Given up")
 
 
+class PlateOrderState(models.TextChoices):
+    ORDERED = "ordered", _("Ordered")
+    MADE = "made", _("Made")
+    DELIVERED = "delivered", _("Handed over or posted")
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("Online (portal)")
     HALL = "hall", _("Hall (kiosk or counter)")

@@ -116,6 +116,16 @@ def candidates(
     return [available[i] for i in chosen]
 
 
+BEACON_CONTEXT = b"jiaoguan-plates-beacon-v1"
+
+
+def mixed_seed(seed: bytes, beacon_round: int, randomness_hex: str) -> bytes:
+    """The draw key when a beacon round is mixed in: ``HMAC-SHA256(key = seed, message =
+    "jiaoguan-plates-beacon-v1\n" + round in decimal + "\n" + randomness hex)``."""
+    msg = BEACON_CONTEXT + b"\n" + str(beacon_round).encode() + b"\n" + randomness_hex.encode()
+    return hmac.new(seed, msg, hashlib.sha256).digest()
+
+
 @dataclass(frozen=True)
 class PublishedBatch:
     """A batch as announced: its id, hash algorithm and published hash, and its list."""
@@ -141,6 +151,11 @@ class DrawRecord:
     snapshot_algorithm: str
     candidates: tuple[str, ...]
     seed_commitment: str
+    #: the beacon round the window committed to, its randomness and signature (hex); None
+    #: when no beacon was configured for the window
+    beacon_round: int | None = None
+    beacon_randomness: str = ""
+    beacon_signature: str = ""
 
 
 @dataclass
@@ -150,14 +165,23 @@ class Verification:
     recomputed: list[str] = field(default_factory=list)
 
 
-def verify(record: DrawRecord, batches: Sequence[PublishedBatch], seed_hex: str) -> Verification:
+def verify(
+    record: DrawRecord,
+    batches: Sequence[PublishedBatch],
+    seed_hex: str,
+    *,
+    beacon_key: str | None = None,
+) -> Verification:
     """Recompute a draw from public data; every failed check is named in ``failures``.
 
     Checks: the revealed seed matches the commitment; each batch list hashes to the hash
     announced for it and to the hash the draw used; ``taken`` lies inside the batches; the
     snapshot hashes to the draw's snapshot hash; the recomputed candidates equal the published
-    ones.
+    ones. With a beacon round: the round's signature holds under ``beacon_key`` and its
+    randomness is the hash of the signature, and the candidates use the mixed seed.
     """
+    from jiaoguan.plates.beacon import BeaconRound, check_round
+
     failures: list[str] = []
     try:
         seed = bytes.fromhex(seed_hex)
@@ -165,6 +189,21 @@ def verify(record: DrawRecord, batches: Sequence[PublishedBatch], seed_hex: str)
         seed = b""
     if not seed or seed_commitment(seed) != record.seed_commitment:
         failures.append("seed_commitment_mismatch")
+    key = seed
+    if record.beacon_round is not None:
+        if not beacon_key:
+            failures.append("beacon_key_unknown")
+        else:
+            failures.extend(
+                check_round(
+                    beacon_key,
+                    BeaconRound(
+                        record.beacon_round, record.beacon_randomness, record.beacon_signature
+                    ),
+                )
+            )
+        if seed:
+            key = mixed_seed(seed, record.beacon_round, record.beacon_randomness)
     by_id = {b.id: b for b in batches}
     numbers: set[str] = set()
     for batch_id, used_hash in zip(record.batch_ids, record.batch_hashes, strict=True):
@@ -185,7 +224,7 @@ def verify(record: DrawRecord, batches: Sequence[PublishedBatch], seed_hex: str)
         failures.append("snapshot_hash_mismatch")
     recomputed = (
         candidates(
-            seed=seed,
+            seed=key,
             right_id=record.right_id,
             attempt=record.attempt,
             batch_hashes=record.batch_hashes,

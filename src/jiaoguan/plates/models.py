@@ -16,6 +16,7 @@ from jiaoguan.plates.constants import (
     Channel,
     HashAlgorithm,
     NumberState,
+    PlateOrderState,
     PoolKind,
     ReservationState,
     RightState,
@@ -116,6 +117,13 @@ class SelectionRight(models.Model):
     plate = models.OneToOneField(
         "registry.Plate", null=True, blank=True, on_delete=models.PROTECT, related_name="right"
     )
+    #: the new-vehicle registration (``cases`` application public id) this right belongs to;
+    #: empty for a right granted on its own (``selection_right_grant``)
+    application_ref = models.CharField(max_length=64, blank=True, db_index=True)
+    #: the former owner keeps this old number instead of selecting one (R164 Arts. 44–45)
+    kept_plate = models.ForeignKey(
+        "registry.Plate", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     created_by_ref = models.CharField(max_length=64)
 
@@ -144,6 +152,11 @@ class DrawWindow(models.Model):
     seed_enc = models.BinaryField()  # SM4-GCM, kernel.crypto
     revealed_seed = models.CharField(max_length=64, blank=True)
     revealed_at = models.DateTimeField(null=True, blank=True)
+    #: the public randomness beacon round committed to with the seed (``plates.beacon``): a
+    #: round published after the commitment; its value is fetched at the first draw
+    beacon_round = models.PositiveBigIntegerField(null=True, blank=True)
+    beacon_randomness = models.CharField(max_length=64, blank=True)
+    beacon_signature = models.CharField(max_length=256, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -247,3 +260,45 @@ class SelectionBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} until {self.until}"
+
+
+class PlateOrder(models.Model):
+    """An order to make the plates of a newly issued number (号牌制作), produced when a new-vehicle
+    registration is approved and delivered with its application (pickup or post)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    order_no = models.CharField(max_length=32, unique=True)
+    plate = models.ForeignKey("registry.Plate", on_delete=models.PROTECT, related_name="orders")
+    number = models.CharField(max_length=10)
+    kind = models.CharField(max_length=2)  # GA 24.7 code
+    pairs = models.PositiveSmallIntegerField(default=1)
+    vin = models.CharField(max_length=17)
+    application_ref = models.CharField(max_length=64, db_index=True)
+    case_number = models.CharField(max_length=24)
+    region_code = models.CharField(max_length=6, db_index=True)  # the registering office (scope)
+    delivery = models.CharField(max_length=12)  # cases.constants.Delivery: pickup or post
+    state = models.CharField(
+        max_length=16, choices=PlateOrderState.choices, default=PlateOrderState.ORDERED
+    )
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.order_no
+
+
+class PlateSwap(models.Model):
+    """Two vehicles of one owner exchanged their numbers (R164 Art. 20: at most once a year)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey("registry.Person", on_delete=models.PROTECT, related_name="+")
+    vehicle_a = models.ForeignKey("registry.Vehicle", on_delete=models.PROTECT, related_name="+")
+    vehicle_b = models.ForeignKey("registry.Vehicle", on_delete=models.PROTECT, related_name="+")
+    number_a = models.CharField(max_length=10)  # vehicle a's number before the swap
+    number_b = models.CharField(max_length=10)
+    day = models.DateField()
+    created_at = models.DateTimeField()
+    actor_ref = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.number_a} <-> {self.number_b}"

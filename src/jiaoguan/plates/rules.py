@@ -248,3 +248,173 @@ def expand(pattern: str) -> Iterator[str]:
     pools = [PATTERN_CLASSES.get(c, c) for c in pattern]
     for combo in itertools.product(*pools):
         yield "".join(combo)
+
+
+# ---- new-vehicle registration, keeping and swapping numbers ---------------------------------
+
+REGISTRATION_CITATION = (
+    "R164 Art. 43 [primary]: a new registration gets its number by random selection or "
+    "self-composition; DOMAIN.md §3.2 plate kinds; DOMAIN.md §6 fees"
+)
+KEEP_CITATION = (
+    "R164 Arts. 44–45 [primary]; DOMAIN.md §3.3: the old number is kept within 2 years, if used "
+    "at least 1 year and all violations and accidents are closed"
+)
+SWAP_CITATION = "R164 Art. 20 [primary]; DOMAIN.md §3.3: two vehicles of one owner, once a year"
+#: The accidents register does not exist yet: the refusal and the check say so.
+NO_ACCIDENT_REGISTER = "accidents are not checked: jiaoguan has no accidents register yet"
+
+_SMALL_CLASSES = frozenset({"small_passenger", "mini_passenger", "light_truck"})
+_LARGE_CLASSES = frozenset({"medium_passenger", "large_passenger", "heavy_truck"})
+_NEV_FUELS = frozenset({"bev", "phev", "fcev"})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rule's answer: allowed, or the first refusal with its citation (English msgid)."""
+
+    allowed: bool
+    rule: str
+    citation: str
+    code: str = ""
+    message: str = ""
+    facts: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def plate_kind_for(*, vehicle_class: str, fuel: str) -> Verdict:
+    """The pool kind a new vehicle selects from (DOMAIN.md §3.1–3.2): below-medium passenger
+    and cargo vehicles take the small car plate (02), or the small new-energy plate (52) when
+    new-energy; medium and larger vehicles take the large new-energy plate (51) when
+    new-energy. Large yellow plates (01), trailers and motorcycles have no selection pool here."""
+    rule = "plates.kind_for@2022-05-01"
+    nev = fuel in _NEV_FUELS
+    if vehicle_class in _SMALL_CLASSES:
+        kind = "small_nev" if nev else "ordinary"
+    elif vehicle_class in _LARGE_CLASSES and nev:
+        kind = "large_nev"
+    else:
+        return Verdict(
+            False,
+            rule,
+            REGISTRATION_CITATION,
+            "kind_not_selectable",
+            gettext_noop(
+                "Numbers of this vehicle's plate kind are not chosen in the selection system: "
+                "ask at the vehicle office"
+            ),
+        )
+    return Verdict(True, rule, REGISTRATION_CITATION, facts={"kind": kind})
+
+
+def keep_old_number(
+    *,
+    used_from: dt.date,
+    released_on: dt.date,
+    applied_on: dt.date,
+    open_violations: int,
+) -> Verdict:
+    """Whether a former owner may put their old number on a new registration (R164 Arts.
+    44–45): the number was released (transfer, de-registration, moving out) on
+    ``released_on``; the application is made within 2 years of it (the anniversary day is
+    still inside); the number was used at least 1 year (``used_from`` to ``released_on``);
+    no violation is open. Accidents are not checked (no accidents register yet)."""
+    rule = "plates.keep_old_number@2022-05-01"
+    facts = {
+        "deadline": _add_years(released_on, 2).isoformat(),
+        "used_one_year_on": _add_years(used_from, 1).isoformat(),
+        "accidents": NO_ACCIDENT_REGISTER,
+    }
+    if applied_on < released_on:
+        return Verdict(
+            False,
+            rule,
+            KEEP_CITATION,
+            "not_released",
+            gettext_noop("This number has not been released by its vehicle yet"),
+            facts,
+        )
+    if applied_on > _add_years(released_on, 2):
+        return Verdict(
+            False,
+            rule,
+            KEEP_CITATION,
+            "keep_too_late",
+            gettext_noop("An old number is kept only within 2 years of its release"),
+            facts,
+        )
+    if released_on < _add_years(used_from, 1):
+        return Verdict(
+            False,
+            rule,
+            KEEP_CITATION,
+            "keep_used_too_short",
+            gettext_noop("An old number is kept only if it was used for at least 1 year"),
+            facts,
+        )
+    if open_violations:
+        return Verdict(
+            False,
+            rule,
+            KEEP_CITATION,
+            "keep_violations_open",
+            gettext_noop("Close every traffic violation of the old vehicle first"),
+            {**facts, "open_violations": open_violations},
+        )
+    return Verdict(True, rule, KEEP_CITATION, facts=facts)
+
+
+def swap_allowed(
+    *,
+    same_owner: bool,
+    kinds: tuple[str, str],
+    prefixes: tuple[str, str],
+    usable: tuple[bool, bool],
+    last_swaps: tuple[dt.date | None, dt.date | None],
+    today: dt.date,
+) -> Verdict:
+    """Whether two vehicles may swap numbers (R164 Art. 20): one owner; both in normal use;
+    the same plate kind and issuing authority (a number fits only its kind's layout); neither
+    swapped in the last year (the anniversary day of the last swap is allowed again)."""
+    rule = "plates.swap@2022-05-01"
+    if not same_owner:
+        return Verdict(
+            False,
+            rule,
+            SWAP_CITATION,
+            "swap_not_same_owner",
+            gettext_noop("Only two vehicles of the same owner swap numbers"),
+        )
+    if not all(usable):
+        return Verdict(
+            False,
+            rule,
+            SWAP_CITATION,
+            "swap_vehicle_not_usable",
+            gettext_noop("Both vehicles must be registered, in normal use and with plates"),
+        )
+    if kinds[0] != kinds[1] or prefixes[0] != prefixes[1]:
+        return Verdict(
+            False,
+            rule,
+            SWAP_CITATION,
+            "swap_kind_differs",
+            gettext_noop("Numbers are swapped only between plates of one kind and authority"),
+        )
+    for last in last_swaps:
+        if last is not None and today < _add_years(last, 1):
+            return Verdict(
+                False,
+                rule,
+                SWAP_CITATION,
+                "swap_once_a_year",
+                gettext_noop("A vehicle swaps its number at most once a year"),
+                {"next_on": _add_years(last, 1).isoformat()},
+            )
+    return Verdict(True, rule, SWAP_CITATION)

@@ -94,6 +94,11 @@ class WindowOut(Schema):
     closes_at: dt.datetime
     commitment: str = Field(description="SHA-256 of the seed, published before the first draw")
     seed: str = Field(description="The seed (hex), revealed after the window closes")
+    beacon_round: int | None = Field(
+        None, description="The beacon round committed to with the seed (None: no beacon)"
+    )
+    beacon_randomness: str = Field("", description="That round's randomness (hex)")
+    beacon_signature: str = Field("", description="That round's Ed25519 signature (hex)")
 
     @staticmethod
     def build(w: DrawWindow) -> WindowOut:
@@ -103,6 +108,9 @@ class WindowOut(Schema):
             closes_at=w.closes_at,
             commitment=w.commitment,
             seed=w.revealed_seed,
+            beacon_round=w.beacon_round,
+            beacon_randomness=w.beacon_randomness,
+            beacon_signature=w.beacon_signature,
         )
 
 
@@ -252,3 +260,51 @@ class ComposeRuleOut(Schema):
     rule_set_name: str
     citation: str
     refusals: list[RefusalOut]
+
+
+class RegistrationIn(Schema):
+    id_number: str = Field(
+        "", max_length=64, description="The buyer's ID number (counter clerk or dealer agent)"
+    )
+    vin: str = Field(max_length=32)
+    vehicle_class: str = Field(max_length=24, description="registry VehicleClass value")
+    use: str = Field(max_length=16, description="non_commercial or commercial")
+    seats: int = Field(ge=0, le=1000)
+    fuel: str = Field(max_length=8, description="petrol, diesel, bev, phev or fcev")
+    manufacture_date: str = Field(max_length=10, description="YYYY-MM-DD")
+    brand: str = Field("", max_length=64)
+    model_name: str = Field("", max_length=64)
+    colour: str = Field("", max_length=16)
+
+
+class RegistrationOut(Schema):
+    application_id: str
+    case_number: str
+    state: str
+    channel: str
+    fee_fen: int
+    right: RightOut
+
+
+class PlateOrderOut(Schema):
+    id: str
+    order_no: str
+    number: str
+    kind: str
+    vin: str
+    case_number: str
+    delivery: str
+    state: str
+    created_at: dt.datetime
+
+
+class SwapIn(Schema):
+    vehicle_a: str = Field(max_length=64, description="public id of one of my vehicles")
+    vehicle_b: str = Field(max_length=64)
+
+
+class SwapOut(Schema):
+    id: str
+    day: dt.date
+    vehicle_a_number: str
+    vehicle_b_number: str

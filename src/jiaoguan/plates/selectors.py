@@ -23,6 +23,7 @@ from jiaoguan.plates.models import (
     Batch,
     Draw,
     NumberPool,
+    PlateOrder,
     Reservation,
     SelectionBlock,
     SelectionRight,
@@ -238,6 +239,9 @@ def record_of(draw: Draw) -> algo.DrawRecord:
         snapshot_algorithm=draw.snapshot_algorithm,
         candidates=tuple(draw.candidates),
         seed_commitment=draw.window.commitment,
+        beacon_round=draw.window.beacon_round,
+        beacon_randomness=draw.window.beacon_randomness,
+        beacon_signature=draw.window.beacon_signature,
     )
 
 
@@ -280,5 +284,31 @@ def draw_check(right_id: Any, attempt: int) -> DrawCheck:
     draw = draw_public(right_id, attempt)
     record = record_of(draw)
     seed = draw.window.revealed_seed
-    verification = algo.verify(record, _published(list(draw.batch_ids)), seed) if seed else None
+    from jiaoguan.plates.beacon import config
+
+    cfg = config()
+    verification = (
+        algo.verify(
+            record,
+            _published(list(draw.batch_ids)),
+            seed,
+            beacon_key=cfg.public_key if cfg else None,
+        )
+        if seed
+        else None
+    )
     return DrawCheck(draw, record, seed, verification, _unexplained_taken(draw))
+
+
+def orders_for(user: Any) -> QuerySet[PlateOrder]:
+    """Plate orders of the staff member's region (clerks and managers)."""
+    return _in_scope(PlateOrder.objects.all(), staff_scope(user), "region_code").order_by(
+        "-created_at", "-id"
+    )
+
+
+def order_get(user: Any, public_id: Any) -> PlateOrder:
+    try:
+        return orders_for(user).get(public_id=public_id)
+    except (PlateOrder.DoesNotExist, ValueError, ValidationError) as exc:
+        raise NotFound("not_found", _("No such plate order")) from exc

@@ -29,12 +29,12 @@ from django.utils.translation import gettext as _
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.kernel import clock, crypto, regions
 from jiaoguan.kernel.calendar import WorkingCalendar
-from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, Problem
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, PartnerUnavailable, Problem
 from jiaoguan.kernel.plates import LETTERS
 from jiaoguan.kernel.plates import Plate as ParsedPlate
 from jiaoguan.kernel.vin import VIN
+from jiaoguan.plates import beacon, rules
 from jiaoguan.plates import draw as algo
-from jiaoguan.plates import rules
 from jiaoguan.plates.constants import (
     BatchSource,
     BatchState,
@@ -270,20 +270,27 @@ def window_open(
     ).exists():
         raise Conflict("window_overlap", _("Another window covers this time"), field="opens_at")
     seed = secrets.token_bytes(algo.SEED_BYTES)
+    cfg = beacon.config()
+    now = clock.now()
     window = DrawWindow.objects.create(
         pool=pool,
         opens_at=opens_at,
         closes_at=closes_at,
         commitment=algo.seed_commitment(seed),
         seed_enc=crypto.encrypt(seed.hex(), context=SEED_CONTEXT),
-        created_at=clock.now(),
+        beacon_round=beacon.future_round(cfg, opens_at=opens_at, now=now) if cfg else None,
+        created_at=now,
     )
     audit_record(
         actor=actor,
         action="plates.window_open",
         object_type="plate_window",
         object_ref=str(window.public_id),
-        after={"commitment": window.commitment, "closes_at": closes_at.isoformat()},
+        after={
+            "commitment": window.commitment,
+            "closes_at": closes_at.isoformat(),
+            "beacon_round": window.beacon_round,
+        },
     )
     return window
 
@@ -380,10 +387,11 @@ def selection_right_grant(
     kind: str,
     scope: str,
     dealer: Organisation | None = None,
+    application_ref: str = "",
 ) -> SelectionRight:
     """Let ``person`` select a number for the vehicle ``vin`` pending registration (a counter
-    clerk in ``scope``, or a dealer for its buyer). The registration business will call this
-    when it takes a new-vehicle application."""
+    clerk in ``scope``, or a dealer for its buyer). The new-vehicle registration
+    (``plates.registration``) calls this with its ``application_ref``."""
     try:
         parsed_vin = str(VIN.parse(vin))
     except DomainError as exc:
@@ -413,6 +421,7 @@ def selection_right_grant(
         prefix=prefix,
         kind=kind,
         dealer=dealer,
+        application_ref=application_ref,
         created_at=clock.now(),
         created_by_ref=actor.ref,
     )
@@ -422,7 +431,12 @@ def selection_right_grant(
         object_type="plate_right",
         object_ref=str(right.public_id),
         subject_person_ref=str(person.public_id),
-        after={"vin": parsed_vin, "prefix": prefix, "kind": kind},
+        after={
+            "vin": parsed_vin,
+            "prefix": prefix,
+            "kind": kind,
+            "application": application_ref or None,
+        },
     )
     return right
 
@@ -496,10 +510,55 @@ def _pool_of(right: SelectionRight) -> NumberPool:
     return pool
 
 
-@transaction.atomic
+def beacon_fetch(window: DrawWindow) -> DrawWindow:
+    """Make sure a window committed to a beacon round holds that round's verified value. The
+    beacon is asked outside any transaction (no lock is held on a slow partner); the value is
+    stored only if the window has none yet. Refused while the round is not yet published."""
+    if window.beacon_round is None or window.beacon_randomness:
+        return window
+    cfg = beacon.config()
+    if cfg is None:
+        raise Conflict("beacon_unconfigured", _("The randomness beacon is not configured"))
+    got = beacon.port().fetch(window.beacon_round)
+    if got is None:
+        raise Conflict(
+            "beacon_pending",
+            _("The draws of today open in a few seconds: try again shortly"),
+            field="right",
+        )
+    failures = beacon.check_round(cfg.public_key, got)
+    if failures:
+        raise PartnerUnavailable(
+            "partner_bad_signature", _("The randomness beacon's answer failed its check")
+        )
+    with transaction.atomic():
+        DrawWindow.objects.filter(pk=window.pk, beacon_randomness="").update(
+            beacon_randomness=got.randomness, beacon_signature=got.signature
+        )
+        audit_record(
+            actor=Actor.system("plates-beacon"),
+            action="plates.beacon_round",
+            object_type="plate_window",
+            object_ref=str(window.public_id),
+            after={"round": got.round, "randomness": got.randomness},
+        )
+    window.refresh_from_db()
+    return window
+
+
 def draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     """Offer a batch of random candidates (10 online, 50 in the hall) from the numbers free
-    now, by the open algorithm of ``plates.draw``; at most ``draws_per_right`` per right."""
+    now, by the open algorithm of ``plates.draw``; at most ``draws_per_right`` per right.
+    With a beacon configured, the window's round is fetched first (``beacon_fetch``)."""
+    if beacon.config() is not None:
+        pool = NumberPool.objects.filter(prefix=right.prefix, kind=right.kind).first()
+        if pool is not None:
+            beacon_fetch(_day_window(pool, clock.now()))
+    return _draw_make(acting=acting, right=right)
+
+
+@transaction.atomic
+def _draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     policy = current_policy()
     right = _lock_right(right)
     _check_not_blocked(right, acting.channel, policy)
@@ -535,6 +594,14 @@ def draw_make(*, acting: Acting, right: SelectionRight) -> Draw:
     batch_hashes = [b.content_hash for b in batches]
     count = policy.candidates_for(acting.channel)
     seed = bytes.fromhex(crypto.decrypt(bytes(window.seed_enc), context=SEED_CONTEXT))
+    if window.beacon_round is not None:
+        if not window.beacon_randomness:  # committed to a round not fetched yet
+            raise Conflict(
+                "beacon_pending",
+                _("The draws of today open in a few seconds: try again shortly"),
+                field="right",
+            )
+        seed = algo.mixed_seed(seed, window.beacon_round, window.beacon_randomness)
     chosen = algo.candidates(
         seed=seed,
         right_id=str(right.public_id),
@@ -767,16 +834,23 @@ def plate_compose(*, acting: Acting, right: SelectionRight, serial: str) -> Comp
 
 
 @transaction.atomic
-def plate_confirm(*, actor: Actor, reservation: Reservation) -> Plate:
+def plate_confirm(*, actor: Actor, reservation: Reservation, for_application: str = "") -> Plate:
     """Bind a held number: create the registry ``Plate`` (unique number) and mark the number
-    issued. For now the plate is issued to the selection right (``right.plate``); the
-    new-vehicle registration business will attach it to the vehicle and charge the plate fee
-    when it exists."""
+    issued (``right.plate``). A right of a new-vehicle registration is confirmed only by that
+    registration's approval (``for_application``, ``plates.registration``), which attaches the
+    plate to the vehicle in the same transaction and has charged the plate fee; a clerk
+    confirming such a right directly is refused."""
     locked = (
         Reservation.objects.select_for_update()
         .select_related("number", "right")
         .get(pk=reservation.pk)
     )
+    if locked.right.application_ref != for_application:
+        raise Conflict(
+            "issued_by_registration",
+            _("This number is issued when its vehicle registration is approved"),
+            field="reservation",
+        )
     if locked.state != ReservationState.ACTIVE:
         raise Conflict("not_held", _("This number is no longer held"), field="reservation")
     now = clock.now()
@@ -874,6 +948,10 @@ def _expire_one(
         citation=rules.RESERVATION_CITATION,
         created_at=now,
     )
+    if reservation.right.application_ref:
+        from jiaoguan.plates.registration import on_reservation_lapsed
+
+        on_reservation_lapsed(reservation.right, reservation.number.number)
     audit_record(
         actor=actor,
         action="plates.expire",
@@ -882,3 +960,39 @@ def _expire_one(
         after={"number": reservation.number.number, "blocked_until": until.isoformat()},
         reason="not registered within the reservation period",
     )
+
+
+@transaction.atomic
+def plate_release(*, acting: Acting, reservation: Reservation) -> Reservation:
+    """Give up a held number voluntarily: it returns to the pool at once and the right opens
+    again (its draws and attempts already used stay used). No block follows: the block of
+    DOMAIN.md §3.3 is for a number that lapsed. Whether a number given up returns to the pool
+    is **unconfirmed** in DOMAIN.md §3.3; we return it, as for a lapsed one."""
+    locked = (
+        Reservation.objects.select_for_update()
+        .select_related("number", "right__person")
+        .get(pk=reservation.pk)
+    )
+    if locked.state != ReservationState.ACTIVE:
+        raise Conflict("not_held", _("This number is no longer held"), field="reservation")
+    right = SelectionRight.objects.select_for_update().get(pk=locked.right_id)
+    now = clock.now()
+    locked.state = ReservationState.RELEASED
+    locked.ended_at = now
+    locked.save(update_fields=["state", "ended_at"])
+    PlateNumber.objects.filter(pk=locked.number_id, state=NumberState.RESERVED).update(
+        state=NumberState.AVAILABLE
+    )
+    if right.state == RightState.RESERVED:
+        right.state = RightState.OPEN
+        right.save(update_fields=["state"])
+    audit_record(
+        actor=acting.actor,
+        action="plates.release",
+        object_type="plate_reservation",
+        object_ref=str(locked.public_id),
+        subject_person_ref=str(locked.right.person.public_id),
+        after={"number": locked.number.number, "right": str(right.public_id)},
+        reason="given up by the applicant",
+    )
+    return locked

@@ -39,6 +39,9 @@ def run(right_id: str, attempt: int, *, as_json: bool = False, out: TextIO | Non
         print(f"  seed commitment  {draw.window.commitment}", file=out)
         closes = draw.window.closes_at.isoformat()
         print(f"  revealed seed    {check.seed or f'(not yet: window closes {closes})'}", file=out)
+        if draw.window.beacon_round is not None:
+            w = draw.window
+            print(f"  beacon round     {w.beacon_round} {w.beacon_randomness}", file=out)
         print(f"  batches          {', '.join(draw.batch_ids)}", file=out)
         print(f"  snapshot         {draw.snapshot_size} numbers, {draw.snapshot_hash}", file=out)
         print(f"  published        {' '.join(draw.candidates)}", file=out)

@@ -85,6 +85,12 @@ def _act(request: HttpRequest, right: SelectionRight, acting: services.Acting) -
             if outcome.reservation is None:
                 raise compose_refusal(outcome)
             messages.success(request, _("The number is held for you"))
+        elif action == "release":
+            held = selectors.live_reservation(right)
+            if held is None or held.state != ReservationState.ACTIVE:
+                raise NotFound("not_found", _("No such reservation"), field="right")
+            services.plate_release(acting=acting, reservation=held)
+            messages.success(request, _("The number is given up and back in the pool"))
         else:
             errors["form"] = [_("Choose what to do")]
     except DomainError as exc:

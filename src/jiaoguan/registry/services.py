@@ -231,21 +231,27 @@ def vehicle_register(
     imported: bool | None = None,
     van: bool = False,
     inspection_valid_until: dt.date | None = None,
+    plate: Plate | None = None,
 ) -> Vehicle:
-    """Record a registered vehicle with its plate (the registration business itself, with
-    review and fees, comes with the business engine)."""
+    """Record a registered vehicle with its plate. ``plate``: a registry plate already issued
+    for this number and not on any vehicle (the new-vehicle registration, ``plates.registration``,
+    issues it from the selection first); otherwise the plate is created here."""
     if (owner_person is None) == (owner_organisation is None):
         raise DomainError("owner_required", _("A vehicle has exactly one owner"), field="owner")
     parsed_vin = VIN.parse(vin, imported=imported)
     parsed_plate = PlateNumber.parse(plate_number)
     if Vehicle.objects.filter(vin=str(parsed_vin)).exists():
         raise Conflict("vin_exists", _("This VIN is already registered"), field="vin")
-    if Plate.objects.filter(number=str(parsed_plate)).exists():
-        raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
     now = clock.now()
-    plate = Plate.objects.create(
-        number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
-    )
+    if plate is not None:
+        if plate.number != str(parsed_plate) or Vehicle.objects.filter(plate=plate).exists():
+            raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
+    elif Plate.objects.filter(number=str(parsed_plate)).exists():
+        raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
+    else:
+        plate = Plate.objects.create(
+            number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
+        )
     vehicle = Vehicle(
         vin=str(parsed_vin),
         plate=plate,
@@ -558,3 +564,45 @@ def add_years(d: dt.date, years: int) -> dt.date:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
+
+
+@transaction.atomic
+def vehicle_plates_swap(*, actor: Actor, a: Vehicle, b: Vehicle, reason: str) -> None:
+    """Exchange the plates (numbers) of two vehicles (R164 Art. 20; the rule is decided by the
+    caller, ``plates.keeping``): both records get a new version and an audit row."""
+    first, second = sorted([a, b], key=lambda v: v.pk)
+    locked = {
+        v.pk: v
+        for v in Vehicle.objects.select_for_update(of=("self",))
+        .select_related("owner_person")
+        .filter(pk__in=[first.pk, second.pk])
+        .order_by("pk")
+    }
+    va, vb = locked[a.pk], locked[b.pk]
+    if va.plate_id is None or vb.plate_id is None:
+        raise DomainError("no_plate", _("This vehicle has no plates to replace"), field="vehicle")
+    before = {va.pk: snapshot(va), vb.pk: snapshot(vb)}
+    plate_a, plate_b = va.plate_id, vb.plate_id
+    Vehicle.objects.filter(pk=va.pk).update(plate=None)  # free the one-to-one slot first
+    now = clock.now()
+    for vehicle, plate_id in ((vb, plate_a), (va, plate_b)):
+        vehicle.plate_id = plate_id
+        vehicle.version += 1
+        vehicle.updated_at = now
+        vehicle.save(update_fields=["plate", "version", "updated_at"])
+    for vehicle in (va, vb):
+        vehicle.refresh_from_db()
+        _write(
+            vehicle,
+            actor=actor,
+            action="vehicle.plate_swap",
+            before=before[vehicle.pk],
+            reason=reason,
+            subject_person_ref=str(vehicle.owner_person.public_id) if vehicle.owner_person else "",
+        )
+
+
+def vehicle_plate_detach(*, actor: Actor, vehicle: Vehicle, reason: str) -> Vehicle:
+    """Take the plate off a de-registered vehicle, so its former owner's new vehicle can keep
+    the number (R164 Arts. 44–45; the rule is decided by ``plates.keeping``)."""
+    return _change(vehicle, actor=actor, action="vehicle.plate_detach", reason=reason, plate=None)
