@@ -16,6 +16,7 @@ from jiaoguan.documents.api import router as documents_router
 from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
+from jiaoguan.oauth.api import router as oauth_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.plates.api import router as plates_router
 from jiaoguan.platforms.api import router as platforms_router
@@ -65,3 +66,4 @@ api.add_router("/", payments_router)
 api.add_router("/", platforms_router)
 api.add_router("/", plates_router)
 api.add_router("/", violations_router)
+api.add_router("/", oauth_router)

@@ -57,6 +57,13 @@ VARIABLES: tuple[Var, ...] = (
         None,
         secret=True,
     ),
+    Var(
+        "JIAOGUAN_OIDC_KEY_FILE",
+        "Path of the PEM RSA private key that signs the OpenID provider's ID tokens (RS256, "
+        "published at `/oauth/.well-known/jwks.json`).",
+        None,
+        secret=True,
+    ),
     Var("DEBUG", "`1` turns Django debug mode on. Never in production.", "0"),
     Var("ALLOWED_HOSTS", "Comma-separated host names the site answers to.", "localhost,127.0.0.1"),
     Var("CSRF_TRUSTED_ORIGINS", "Comma-separated origins trusted for CSRF (behind a proxy).", ""),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("jiaoguan.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("oauth/", include("jiaoguan.oauth.urls")),
     path("", include("jiaoguan.documents.urls")),
     path("", include("jiaoguan.payments.urls")),
     path("", include("jiaoguan.cases.urls")),
