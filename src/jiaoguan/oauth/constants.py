@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 #: the audit role of a third-party app reading a citizen's data with their consent
 APP_READER_ROLE = "third_party_app"
 #: legal basis recorded on an app's consent
-APP_LEGAL_BASIS = "《个人信息保护法》第十三条第一款第一项、第十四条 (PIPL arts. 13(1)(i), 14: consent)"
+APP_LEGAL_BASIS = "个人同意（可随时撤回）: PIPL Art. 13(1)(1), Art. 14, Art. 15"
 
 
 class EndReason(models.TextChoices):
