@@ -23,7 +23,7 @@ from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.kernel import clock
-from jiaoguan.kernel.errors import DomainError, Forbidden
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden
 from jiaoguan.oauth.constants import APP_LEGAL_BASIS, APP_READER_ROLE, EndReason
 from jiaoguan.oauth.models import AppAuthorisation, AppRegistration
 from jiaoguan.oauth.scopes import DATA_SCOPES, OPENID
@@ -274,3 +274,36 @@ def app_read_record(
             subject_person_ref=subject,
         )
     AppAuthorisation.objects.filter(pk=authorisation.pk).update(last_used_at=clock.now())
+
+
+@transaction.atomic
+def app_disable(*, actor: Actor, registration: AppRegistration) -> int:
+    """Stop an app: it may ask no one any more, every citizen's authorisation of it ends (each
+    consent gets a withdrawn revision) and all its tokens are revoked now. Returns how many
+    authorisations ended."""
+    registration = AppRegistration.objects.select_for_update().get(pk=registration.pk)
+    if registration.disabled_at is not None:
+        raise Conflict("app_disabled", _("This app is already disabled"), field="app")
+    registration.disabled_at = clock.now()
+    registration.save(update_fields=["disabled_at"])
+    ended = 0
+    for authorisation in (
+        AppAuthorisation.objects.select_for_update()
+        .select_related("user", "person", "application")
+        .filter(application_id=registration.application_id, ended_at__isnull=True)
+    ):
+        _end(
+            actor=actor,
+            authorisation=authorisation,
+            reason=EndReason.APP_DISABLED,
+            withdraw_consent=True,
+        )
+        ended += 1
+    audit_record(
+        actor=actor,
+        action="oauth.app_disable",
+        object_type="oauthapp",
+        object_ref=str(registration.public_id),
+        after={"authorisations_ended": ended},
+    )
+    return ended
