@@ -194,9 +194,9 @@ def test_an_app_reads_points_with_consent_and_loses_access_on_withdrawal(
     screenshot("oauth-3-my-authorisations")
     row.get_by_test_id("app-withdraw").click()
     expect(page.get_by_test_id("messages")).to_be_visible()
-    expect(page.get_by_test_id(f"app-{third_party_app.client_id}").get_by_test_id("app-status")).to_have_text(
-        re.compile("已撤回|Withdrawn")
-    )
+    expect(
+        page.get_by_test_id(f"app-{third_party_app.client_id}").get_by_test_id("app-status")
+    ).to_have_text(re.compile("已撤回|Withdrawn"))
 
     page.goto(f"{third_party_app.url}/points")
     expect(page.locator("#lost")).to_contain_text("401")

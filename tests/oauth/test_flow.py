@@ -111,9 +111,7 @@ def test_pkce_is_required(provincial_app: RegisteredApp, citizen) -> None:  # ty
     assert not AppAuthorisation.objects.exists()
 
 
-def test_wrong_code_verifier_gets_no_token(
-    provincial_app: RegisteredApp, citizen
-) -> None:  # type: ignore[no-untyped-def]
+def test_wrong_code_verifier_gets_no_token(provincial_app: RegisteredApp, citizen) -> None:  # type: ignore[no-untyped-def]
     code, _verifier = consent(signed_in(citizen), provincial_app, "points:read")
     other, _ = pkce_pair()
     answer = exchange(provincial_app, code, other)
@@ -142,7 +140,7 @@ def test_staff_cannot_authorise_an_app(provincial_app: RegisteredApp) -> None:
 
 def test_refusing_records_nothing(provincial_app: RegisteredApp, citizen) -> None:  # type: ignore[no-untyped-def]
     browser = signed_in(citizen)
-    verifier, challenge = pkce_pair()
+    _verifier, challenge = pkce_pair()
     page = browser.get(
         f"/oauth/authorize/?{authorize_params(provincial_app, 'points:read', challenge)}"
     )
@@ -167,14 +165,14 @@ def test_refresh_rotates_and_the_old_refresh_token_is_refused(
     assert first.status_code == 200, first.content
     renewed = first.json()
     assert renewed["refresh_token"] != tokens["refresh_token"]
-    assert Client().get("/api/v1/app/me/points", **bearer(renewed["access_token"])).status_code == 200
+    assert (
+        Client().get("/api/v1/app/me/points", **bearer(renewed["access_token"])).status_code == 200
+    )
     again = Client().post("/oauth/token/", {**refresh, "refresh_token": tokens["refresh_token"]})
     assert again.status_code == 400
 
 
-def test_rfc7009_revocation_refuses_the_token(
-    provincial_app: RegisteredApp, citizen
-) -> None:  # type: ignore[no-untyped-def]
+def test_rfc7009_revocation_refuses_the_token(provincial_app: RegisteredApp, citizen) -> None:  # type: ignore[no-untyped-def]
     tokens = tokens_for(signed_in(citizen), provincial_app, "points:read")
     answer = Client().post(
         "/oauth/revoke_token/",
@@ -209,12 +207,14 @@ def test_withdrawing_on_my_authorisations_revokes_every_token_at_once(
 ) -> None:  # type: ignore[no-untyped-def]
     browser = signed_in(citizen)
     tokens = tokens_for(browser, provincial_app, "openid points:read")
-    assert Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"])).status_code == 200
+    assert (
+        Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"])).status_code == 200
+    )
 
     page = browser.get("/portal/authorisations/")
     text = page.content.decode()
     assert f'data-testid="app-{provincial_app.client_id}"' in text
-    assert "苏服办" in text and "本记分周期的记分" in text or "Your points" in text
+    assert ("苏服办" in text and "本记分周期的记分" in text) or "Your points" in text
     auth = AppAuthorisation.objects.get(user=citizen)
     assert auth.last_used_at is not None
 
@@ -222,7 +222,9 @@ def test_withdrawing_on_my_authorisations_revokes_every_token_at_once(
     assert answer.status_code == 302
     auth.refresh_from_db()
     assert not auth.active and auth.end_reason == "withdrawn"
-    assert Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"])).status_code == 401
+    assert (
+        Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"])).status_code == 401
+    )
     assert not AccessToken.objects.filter(user=citizen).exists()
     assert not RefreshToken.objects.filter(user=citizen, revoked__isnull=True).exists()
     refreshed = Client().post(
@@ -244,14 +246,14 @@ def test_withdrawing_on_my_authorisations_revokes_every_token_at_once(
     assert consent_chain_verify(citizen.person).ok
 
 
-def test_a_second_authorisation_replaces_the_first(
-    provincial_app: RegisteredApp, citizen
-) -> None:  # type: ignore[no-untyped-def]
+def test_a_second_authorisation_replaces_the_first(provincial_app: RegisteredApp, citizen) -> None:  # type: ignore[no-untyped-def]
     browser = signed_in(citizen)
     first = tokens_for(browser, provincial_app, "points:read")
     second = tokens_for(browser, provincial_app, "points:read licence:read")
     assert Client().get("/api/v1/app/me/points", **bearer(first["access_token"])).status_code == 401
-    assert Client().get("/api/v1/app/me/licence", **bearer(second["access_token"])).status_code == 200
+    assert (
+        Client().get("/api/v1/app/me/licence", **bearer(second["access_token"])).status_code == 200
+    )
     rows = list(AppAuthorisation.objects.filter(user=citizen).order_by("id"))
     assert [a.end_reason for a in rows] == ["replaced", ""]
     assert consent_chain_verify(citizen.person).ok

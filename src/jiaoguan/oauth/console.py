@@ -175,5 +175,3 @@ def app_disable(request: HttpRequest, public_id: Any) -> HttpResponse:
             % {"n": ended},
         )
     return redirect("credentials:apps")
-
-

@@ -47,9 +47,11 @@ def _clean(value: str, *, field: str, limit: int, required: bool = True) -> str:
 def _redirect_uris(uris: list[str]) -> str:
     cleaned = [u.strip() for u in uris if u.strip()]
     if not cleaned or any(
-        not (u.startswith("https://") or u.startswith("http://127.0.0.1") or u.startswith(
-            "http://localhost"
-        ))
+        not (
+            u.startswith("https://")
+            or u.startswith("http://127.0.0.1")
+            or u.startswith("http://localhost")
+        )
         or any(c.isspace() for c in u)
         or len(u) > 400
         for u in cleaned

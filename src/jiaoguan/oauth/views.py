@@ -61,6 +61,6 @@ class ConsentView(AuthorizationView):
 
     def form_valid(self, form: Any) -> HttpResponse:
         try:
-            return super().form_valid(form)  # type: ignore[no-any-return]
+            return super().form_valid(form)
         except DomainError as exc:
             return _refused(self.request, exc)
