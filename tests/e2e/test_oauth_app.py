@@ -26,8 +26,8 @@ from playwright.sync_api import expect
 
 from jiaoguan.audit.services import Actor
 from jiaoguan.oauth import services
-from tests.conftest import make_citizen, make_licence, make_person
-from tests.e2e.test_journeys import code_step, password_step, sms_code
+from tests.conftest import PASSWORD, make_citizen, make_licence, make_person
+from tests.e2e.test_journeys import NEXT, code_step, sms_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -168,11 +168,14 @@ def test_an_app_reads_points_with_consent_and_loses_access_on_withdrawal(
     person = make_person()
     make_licence(person, points=6)
     citizen = make_citizen(person)
-    password_step(page, live_server.url, citizen.username)
-    code_step(page, sms_code(sandbox_server.url, person.phone))
-    expect(page).to_have_url(re.compile(r"/portal/$"))
-
+    # the app sends the browser to jiaoguan; the citizen signs in there and comes back to the
+    # consent page
     page.goto(f"{third_party_app.url}/start")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/oauth/authorize/"))
+    page.get_by_label(re.compile("用户名|Username")).fill(citizen.username)
+    page.get_by_label(re.compile("密码|Password")).fill(PASSWORD)
+    page.get_by_role("button", name=NEXT).click()
+    code_step(page, sms_code(sandbox_server.url, person.phone))
     expect(page).to_have_url(re.compile(r"/oauth/authorize/"))
     expect(page.get_by_test_id("consent-title")).to_contain_text("苏服办")
     expect(page.get_by_test_id("consent-purpose")).to_have_text("在苏服办展示您的驾驶证记分")

@@ -302,3 +302,33 @@ def test_submit_scope_starts_and_submits_business_for_the_citizen(citizen) -> No
         "application/problem+json"
     )
     assert REDIRECT  # the same registered redirect served both
+
+
+def test_sign_in_returns_to_the_authorization_request_but_never_off_site(
+    provincial_app: RegisteredApp, citizen, sandbox_server
+) -> None:  # type: ignore[no-untyped-def]
+    from jiaoguan.accounts.models import OtpChallenge
+    from tests.conftest import PASSWORD
+    from tests.e2e.test_journeys import sms_code
+
+    _, challenge = pkce_pair()
+    authorize = f"/oauth/authorize/?{authorize_params(provincial_app, 'points:read', challenge)}"
+    browser = Client()
+    first = browser.get(authorize)
+    assert first.status_code == 302 and first["Location"].startswith("/accounts/login/?next=")
+    browser.post(first["Location"], {"username": citizen.username, "password": PASSWORD})
+    assert OtpChallenge.objects.filter(user=citizen).exists()
+    done = browser.post(
+        "/accounts/login/code/", {"code": sms_code(sandbox_server.url, citizen.person.phone)}
+    )
+    assert done.status_code == 302 and done["Location"] == authorize
+
+    evil = Client()
+    evil.post(
+        "/accounts/login/?next=https://evil.example/steal",
+        {"username": citizen.username, "password": PASSWORD},
+    )
+    done = evil.post(
+        "/accounts/login/code/", {"code": sms_code(sandbox_server.url, citizen.person.phone)}
+    )
+    assert done.status_code == 302 and "evil.example" not in done["Location"]

@@ -75,7 +75,7 @@ ZH: dict[str, str] = {
     "Authorise “%(app)s”?": "是否授权“%(app)s”？",
     "This app of %(org)s asks to see your data in jiaoguan.": "%(org)s 的这个应用申请查看您在交管系统中的数据。",
     "What the app will see or do": "应用将查看或办理的内容",
-    "Your consent (Personal Information Protection Law, articles 13 and 14)": "您本人的同意（《个人信息保护法》第十三条、第十四条）",
+    "Your consent (Personal Information Protection Law, articles 13 to 15)": "您本人的同意（《个人信息保护法》第十三条至第十五条）",
     "Your consent is kept as a signed record. You can withdraw it at any time on the “My authorisations” page; the app then loses access at once. Every read the app makes appears under “Who looked at my data”.": "您的同意将保存为签名记录。您可随时在“我的授权”页面撤回，应用将立即失去访问权限。应用的每次读取都会显示在“谁查看了我的数据”中。",
     "Allow": "同意授权",
     "Refuse": "拒绝",
