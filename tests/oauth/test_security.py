@@ -97,3 +97,38 @@ def test_a_partner_token_is_not_an_app_token(provincial_app: RegisteredApp) -> N
         actor=Actor.system("tests"), name="保险", scopes=["registry:read"], region_scope="3201"
     )
     assert Client().get("/api/v1/app/me/points", **bearer(token)).status_code == 401
+
+
+def test_bad_authorization_and_token_requests_never_yield_a_500(
+    provincial_app: RegisteredApp,
+) -> None:
+    _user, browser = _citizen(0)
+    for query in (
+        "",
+        "response_type=code&client_id=unknown&scope=points:read",
+        f"response_type=code&client_id={provincial_app.client_id}&redirect_uri=https://evil.example/cb",
+        f"response_type=token&client_id={provincial_app.client_id}",
+        f"response_type=code&client_id={provincial_app.client_id}&scope=%00",
+    ):
+        answer = browser.get(f"/oauth/authorize/?{query}")
+        assert answer.status_code < 500, query
+        if answer.status_code == 302:
+            assert not answer["Location"].startswith("https://evil.example")
+    assert browser.post("/oauth/authorize/", {"client_id": "x", "allow": "1"}).status_code < 500
+    for form in (
+        {},
+        {"grant_type": "authorization_code", "code": "nope", "client_id": provincial_app.client_id},
+        {"grant_type": "password", "username": "a", "password": "b"},
+        {
+            "grant_type": "client_credentials",
+            "client_id": provincial_app.client_id,
+            "client_secret": provincial_app.secret,
+        },
+        {"grant_type": "refresh_token", "refresh_token": "x" * 5000},
+    ):
+        assert Client().post("/oauth/token/", form).status_code in (400, 401), form
+    assert Client().post("/oauth/revoke_token/", {"token": "x"}).status_code < 500
+    assert (
+        Client().get("/api/v1/app/me/points", HTTP_AUTHORIZATION="Bearer " + "a" * 300).status_code
+        == 401
+    )
