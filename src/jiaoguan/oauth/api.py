@@ -30,7 +30,16 @@ from jiaoguan.registry import selectors as registry
 from jiaoguan.violations import selectors as violations
 
 router = Router(tags=["third-party apps"], auth=app_auth)
-_ERRORS: dict[str, Any] = {"responses": {401: {}, 403: {}}}
+
+
+def _doc(scope: str, *errors: int) -> dict[str, Any]:
+    """OpenAPI extras of an endpoint: the OAuth 2.0 scope it needs (django-ninja writes the
+    security requirement without scopes, so the scope goes in ``x-required-scopes``) and its
+    error answers."""
+    return {
+        "x-required-scopes": [scope],
+        "responses": {code: {} for code in (401, 403, *errors)},
+    }
 
 
 def _caller(request: HttpRequest) -> AppCaller:
@@ -55,7 +64,7 @@ def _no_licence() -> NotFound:
     "/app/me/licence",
     response=AppLicenceOut,
     summary="The citizen's driving licence (scope licence:read)",
-    openapi_extra=_ERRORS,
+    openapi_extra=_doc("licence:read", 404),
 )
 def app_licence(request: HttpRequest) -> AppLicenceOut:
     caller = _caller(request)
@@ -77,7 +86,7 @@ def app_licence(request: HttpRequest) -> AppLicenceOut:
     "/app/me/points",
     response=AppPointsOut,
     summary="The citizen's points in the current scoring cycle (scope points:read)",
-    openapi_extra=_ERRORS,
+    openapi_extra=_doc("points:read", 404),
 )
 def app_points(request: HttpRequest) -> AppPointsOut:
     caller = _caller(request)
@@ -98,7 +107,7 @@ def app_points(request: HttpRequest) -> AppPointsOut:
     "/app/me/violations",
     response=list[AppViolationOut],
     summary="The citizen's violations, newest first, at most 100 (scope violations:read)",
-    openapi_extra=_ERRORS,
+    openapi_extra=_doc("violations:read"),
 )
 def app_violations(request: HttpRequest) -> list[AppViolationOut]:
     caller = _caller(request)
@@ -124,7 +133,7 @@ def app_violations(request: HttpRequest) -> list[AppViolationOut]:
     "/app/me/vehicles",
     response=list[AppVehicleOut],
     summary="The vehicles registered to the citizen, at most 100 (scope vehicles:read)",
-    openapi_extra=_ERRORS,
+    openapi_extra=_doc("vehicles:read"),
 )
 def app_vehicles(request: HttpRequest) -> list[AppVehicleOut]:
     caller = _caller(request)
@@ -150,7 +159,7 @@ def app_vehicles(request: HttpRequest) -> list[AppVehicleOut]:
     response={201: AppApplicationOut},
     summary="Start and submit a business application for the citizen, online "
     "(scope applications:submit)",
-    openapi_extra={"responses": {401: {}, 403: {}, 422: {}}},
+    openapi_extra=_doc("applications:submit", 422),
 )
 def app_application_submit(request: HttpRequest, payload: AppApplicationIn) -> Status:
     caller = _caller(request)

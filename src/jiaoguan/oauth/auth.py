@@ -11,10 +11,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer
+from ninja.security.base import SecuritySchema
 from oauth2_provider.oauth2_backends import get_oauthlib_core
 
 from jiaoguan.kernel.errors import Forbidden
 from jiaoguan.oauth.models import AppAuthorisation, AppRegistration
+from jiaoguan.oauth.scopes import SCOPES
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,23 @@ class AppBearer(HttpBearer):
     """``Authorization: Bearer <access token>`` of a third-party app (OAuth 2.0)."""
 
     openapi_scheme = "bearer"
+
+    def __init__(self) -> None:
+        super().__init__()
+        # described as what it is: OAuth 2.0 authorization code (PKCE) with jiaoguan's scopes
+        self.openapi_security_schema = SecuritySchema(
+            type="oauth2",
+            description="An access token a citizen granted to the app on jiaoguan's consent "
+            "page (authorization code with PKCE S256). See docs/partners-and-apps.md.",
+            flows={
+                "authorizationCode": {
+                    "authorizationUrl": "/oauth/authorize/",
+                    "tokenUrl": "/oauth/token/",
+                    "refreshUrl": "/oauth/token/",
+                    "scopes": dict(SCOPES),
+                }
+            },
+        )
 
     def authenticate(self, request: HttpRequest, token: str) -> AppCaller | None:
         if not token or len(token) > 255 or token.startswith("jg_"):
