@@ -1,7 +1,7 @@
 """The authorization server's endpoints under ``/oauth/`` (django-oauth-toolkit's views, with
-jiaoguan's consent page at ``authorize/``): token, RFC 7009 revocation, RFC 7662
-introspection, OIDC discovery, JWKS and userinfo. Apps are registered by staff (no dynamic
-registration, no self-service application management)."""
+jiaoguan's consent page at ``authorize/``): token, RFC 7009 revocation, OIDC discovery, JWKS and
+userinfo. The resource server is jiaoguan itself, so there is no introspection endpoint; apps
+are registered by staff (no dynamic registration, no self-service application management)."""
 
 from django.urls import path, re_path
 from oauth2_provider import views as dot
@@ -13,7 +13,6 @@ urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
     path("token/", dot.TokenView.as_view(), name="token"),
     path("revoke_token/", dot.RevokeTokenView.as_view(), name="revoke-token"),
-    path("introspect/", dot.IntrospectTokenView.as_view(), name="introspect"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
         dot.ConnectDiscoveryInfoView.as_view(),
