@@ -290,6 +290,7 @@ def test_submit_scope_starts_and_submits_business_for_the_citizen(citizen) -> No
     assert answer.status_code == 201, answer.content
     assert answer.json()["business_type"] == "contact_change"
     assert answer.json()["state"] == "completed"
+    assert AppAuthorisation.objects.get(user=citizen).last_used_at is not None
     citizen.person.refresh_from_db()
     assert citizen.person.phone == "13912345678"
     bad = Client().post(

@@ -25,7 +25,7 @@ from jiaoguan.oauth.schemas import (
     AppVehicleOut,
     AppViolationOut,
 )
-from jiaoguan.oauth.services import app_actor, app_read_record
+from jiaoguan.oauth.services import app_actor, app_authorisation_used, app_read_record
 from jiaoguan.registry import selectors as registry
 from jiaoguan.violations import selectors as violations
 
@@ -175,6 +175,7 @@ def app_application_submit(request: HttpRequest, payload: AppApplicationIn) -> S
     app = cases.application_submit(
         actor=actor, principal=caller.user, application=app, changes=dict(payload.changes)
     )
+    app_authorisation_used(authorisation=caller.authorisation)
     return Status(
         201,
         AppApplicationOut(

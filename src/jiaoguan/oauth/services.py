@@ -275,6 +275,12 @@ def app_read_record(
             reason=purpose,
             subject_person_ref=subject,
         )
+    app_authorisation_used(authorisation=authorisation)
+
+
+def app_authorisation_used(*, authorisation: AppAuthorisation) -> None:
+    """Note that the app used the authorisation now (shown as "last used"); the use itself is
+    audited by the service that did it."""
     AppAuthorisation.objects.filter(pk=authorisation.pk).update(last_used_at=clock.now())
 
 
