@@ -333,3 +333,28 @@ def test_sign_in_returns_to_the_authorization_request_but_never_off_site(
         "/accounts/login/code/", {"code": sms_code(sandbox_server.url, citizen.person.phone)}
     )
     assert done.status_code == 302 and "evil.example" not in done["Location"]
+
+
+def test_a_retired_key_stays_published_for_rotation(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from jiaoguan.oauth.conf import provider_settings
+
+    old = tmp_path / "old.pem"
+    old.write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    monkeypatch.setenv("JIAOGUAN_OIDC_RETIRED_KEY_FILES", str(old))
+    built = provider_settings()
+    assert built["OIDC_RSA_PRIVATE_KEYS_INACTIVE"] == [old.read_text()]
+    assert built["PKCE_REQUIRED"] is True and built["OIDC_RSA_PRIVATE_KEY"]
+    from oauth2_provider.settings import oauth2_settings
+
+    monkeypatch.setattr(oauth2_settings, "OIDC_RSA_PRIVATE_KEYS_INACTIVE", [old.read_text()])
+    keys = Client().get("/oauth/.well-known/jwks.json").json()["keys"]
+    assert len(keys) == 2 and len({k["kid"] for k in keys}) == 2

@@ -19,7 +19,14 @@ AUTHORIZATION_CODE_SECONDS = 60
 
 def provider_settings() -> dict[str, Any]:
     key = Path(env.require("JIAOGUAN_OIDC_KEY_FILE")).read_text(encoding="ascii")
+    retired = [
+        Path(p.strip()).read_text(encoding="ascii")
+        for p in (env.get("JIAOGUAN_OIDC_RETIRED_KEY_FILES") or "").split(",")
+        if p.strip()
+    ]
     return {
+        # retired keys sign nothing but stay in the JWKS until their ID tokens have expired
+        "OIDC_RSA_PRIVATE_KEYS_INACTIVE": retired,
         "PKCE_REQUIRED": True,
         "OIDC_ENABLED": True,
         "OIDC_RSA_PRIVATE_KEY": key,
