@@ -197,6 +197,7 @@ def test_console_registers_an_app_and_disabling_it_ends_every_authorisation() ->
             "purpose_en": "Show points",
             "redirect_uris": REDIRECT,
             "scopes": ["points:read"],
+            "rate_per_minute": "100",
         },
     )
     assert created.status_code == 201

@@ -132,3 +132,25 @@ def test_bad_authorization_and_token_requests_never_yield_a_500(
         Client().get("/api/v1/app/me/points", HTTP_AUTHORIZATION="Bearer " + "a" * 300).status_code
         == 401
     )
+
+
+def test_an_app_over_its_rate_gets_429(db: None) -> None:
+    from jiaoguan.oauth.models import AppRegistration
+    from tests.oauth.conftest import register_app
+
+    app = register_app(["points:read"], name="限流应用")
+    AppRegistration.objects.filter(application=app.application).update(rate_per_minute=2)
+    _user, browser = _citizen(1)
+    tokens = tokens_for(browser, app, "points:read")
+    codes = [
+        Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"])).status_code
+        for _ in range(3)
+    ]
+    if codes[2] == 200:  # the minute turned between the calls: once more in this minute
+        codes = [
+            Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"])).status_code
+            for _ in range(3)
+        ]
+    assert codes[2] == 429
+    over = Client().get("/api/v1/app/me/points", **bearer(tokens["access_token"]))
+    assert over.status_code == 429 and 1 <= int(over["Retry-After"]) <= 60

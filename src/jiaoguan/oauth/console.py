@@ -142,6 +142,7 @@ def apps(request: HttpRequest) -> HttpResponse:
                 redirect_uris=data["redirect_uris"].split(),
                 scopes=list(data["scopes"]),
                 confidential=not data["public_client"],
+                rate_per_minute=data["rate_per_minute"],
             )
         except DomainError as exc:
             field = exc.field if exc.field in form.fields else None

@@ -60,6 +60,9 @@ class AppForm(forms.Form):
         choices=[(s, f"{s}: {SCOPE_LABELS[s]}") for s in DATA_SCOPES],
         widget=forms.CheckboxSelectMultiple,
     )
+    rate_per_minute = forms.IntegerField(
+        label=_("Requests a minute (0: no limit)"), min_value=0, max_value=1_000_000, initial=600
+    )
     public_client = forms.BooleanField(
         label=_("Public client (no secret: a mobile or browser app; PKCE only)"), required=False
     )

@@ -25,6 +25,8 @@ class AppRegistration(models.Model):
     purpose = models.CharField(max_length=200)
     purpose_en = models.CharField(max_length=200, blank=True)
     allowed_scopes = models.JSONField(default=list)
+    # Calls a minute the app may make over all its citizens (0: no limit); over it, 429.
+    rate_per_minute = models.PositiveIntegerField(default=600)
     created_at = models.DateTimeField()
     disabled_at = models.DateTimeField(null=True, blank=True)
 

@@ -75,6 +75,7 @@ def app_register(
     redirect_uris: list[str],
     scopes: list[str],
     confidential: bool = True,
+    rate_per_minute: int = 600,
 ) -> tuple[Any, str]:
     """Register a third-party app (another department's portal, a provincial service app) as
     an OAuth client for the authorization-code grant with PKCE and RS256 ID tokens; returns the
@@ -85,6 +86,10 @@ def app_register(
             "invalid_scope",
             _("Unknown scope: %(scopes)s") % {"scopes": ", ".join(bad) or "-"},
             field="scopes",
+        )
+    if not 0 <= rate_per_minute <= 1_000_000:
+        raise DomainError(
+            "invalid_rate", _("The rate is a number of requests a minute"), field="rate_per_minute"
         )
     secret = secrets.token_urlsafe(40) if confidential else ""
     app = Application(
@@ -104,6 +109,7 @@ def app_register(
         purpose=_clean(purpose, field="purpose", limit=200),
         purpose_en=_clean(purpose_en, field="purpose_en", limit=200, required=False),
         allowed_scopes=sorted(set(scopes)),
+        rate_per_minute=rate_per_minute,
         created_at=clock.now(),
     )
     audit_record(
