@@ -16,6 +16,8 @@ import sys
 import time
 from pathlib import Path
 
+from jiaoguan.conf.settings._devsecrets import dev_oidc_key
+
 ROOT = Path(__file__).resolve().parents[1]  # the checkout
 BENCH = ROOT / "bench"
 RESULTS = BENCH / "results"  # git-ignored
@@ -43,6 +45,7 @@ def app_env(db_name: str, settings: str = "jiaoguan.conf.settings.base") -> dict
     """Environment for a production-settings child process on the bench database."""
     env = os.environ.copy()
     env.update(BENCH_SECRETS)
+    env.setdefault("JIAOGUAN_OIDC_KEY_FILE", dev_oidc_key())  # a throwaway ID-token key
     data_dir = RESULTS / "var"
     (data_dir / "static").mkdir(parents=True, exist_ok=True)  # whitenoise's STATIC_ROOT
     env.update(

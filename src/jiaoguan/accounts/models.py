@@ -5,7 +5,7 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from jiaoguan.accounts.constants import AccountKind, OtpChannel
+from jiaoguan.accounts.constants import AccountKind, OtpChannel, PartnerSector
 from jiaoguan.kernel import crypto
 
 
@@ -97,6 +97,15 @@ class ApiClient(models.Model):
     rate_per_minute = models.PositiveIntegerField(default=600)
     created_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Credential rotation: the token replaced by the last rotation keeps working until
+    # ``previous_valid_until`` (the grace period), then is refused.
+    sector = models.CharField(max_length=24, choices=PartnerSector.choices, blank=True)
+    previous_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    previous_valid_until = models.DateTimeField(null=True, blank=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+    # Mutual TLS binding: when set, a call is accepted only with the client certificate of
+    # this SHA-256 fingerprint (hex), as verified and forwarded by the TLS-terminating proxy.
+    cert_sha256 = models.CharField(max_length=64, blank=True)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_prefix}…)"

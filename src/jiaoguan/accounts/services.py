@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from jiaoguan.accounts.constants import AccountKind, OtpChannel
+from jiaoguan.accounts.constants import AccountKind, OtpChannel, PartnerSector
 from jiaoguan.accounts.models import ApiClient, OtpChallenge, User
 from jiaoguan.accounts.ports import IdentityPlatform, SmsGateway, get_port
 from jiaoguan.accounts.principal import SCOPE_PERMISSIONS
@@ -326,9 +326,15 @@ def api_client_create(
     region_scope: str,
     organisation: Organisation | None = None,
     rate_per_minute: int = 600,
+    sector: str = "",
+    cert_sha256: str = "",
 ) -> tuple[ApiClient, str]:
     """Register a partner system; returns the client and its bearer token (shown once).
-    ``rate_per_minute`` caps its requests (0: no cap)."""
+    ``rate_per_minute`` caps its requests (0: no cap); ``cert_sha256`` binds the credential to
+    a client certificate (mutual TLS at the proxy)."""
+    if sector and sector not in PartnerSector.values:
+        raise DomainError("invalid_sector", _("Unknown kind of partner"), field="sector")
+    cert_sha256 = _clean_fingerprint(cert_sha256)
     if not 0 <= rate_per_minute <= 1_000_000:
         raise DomainError(
             "invalid_rate", _("The rate is a number of requests a minute"), field="rate_per_minute"
@@ -341,8 +347,10 @@ def api_client_create(
             field="scopes",
         )
     _check_scope(region_scope)
-    token = "jg_" + secrets.token_urlsafe(32)
+    token = _new_partner_token()
     client = ApiClient.objects.create(
+        sector=sector,
+        cert_sha256=cert_sha256,
         name=name,
         organisation=organisation,
         token_hash=crypto.sm3_hex(token),
@@ -378,8 +386,87 @@ def api_client_revoke(*, actor: Actor, client: ApiClient, reason: str) -> ApiCli
     return client
 
 
-def api_client_for_token(token: str) -> ApiClient | None:
+def _new_partner_token() -> str:
+    return "jg_" + secrets.token_urlsafe(32)
+
+
+def _clean_fingerprint(value: str) -> str:
+    """A certificate's SHA-256 fingerprint as 64 lower-case hex digits ('' for none)."""
+    cleaned = (value or "").replace(":", "").strip().lower()
+    if cleaned and (len(cleaned) != 64 or any(c not in "0123456789abcdef" for c in cleaned)):
+        raise DomainError(
+            "invalid_fingerprint",
+            _("A certificate fingerprint is 64 hexadecimal digits (SHA-256)"),
+            field="cert_sha256",
+        )
+    return cleaned
+
+
+#: longest grace period a rotated partner token keeps working
+MAX_ROTATION_GRACE = dt.timedelta(days=7)
+
+
+@transaction.atomic
+def api_client_rotate(
+    *, actor: Actor, client: ApiClient, grace: dt.timedelta = dt.timedelta(hours=24)
+) -> tuple[ApiClient, str]:
+    """Issue a new bearer token (returned once). The token it replaces keeps working for
+    ``grace`` (at most seven days; zero refuses it at once), then is refused; a token replaced
+    by an earlier rotation stops now."""
+    if not dt.timedelta(0) <= grace <= MAX_ROTATION_GRACE:
+        raise DomainError(
+            "invalid_grace", _("The grace period is between 0 and 7 days"), field="grace"
+        )
+    client = ApiClient.objects.select_for_update().get(pk=client.pk)
+    if client.revoked_at is not None:
+        raise Conflict("client_revoked", _("This client is revoked"), field="client")
+    now = clock.now()
+    token = _new_partner_token()
+    client.previous_token_hash = client.token_hash if grace else ""
+    client.previous_valid_until = now + grace if grace else None
+    client.token_hash = crypto.sm3_hex(token)
+    client.token_prefix = token[:10]
+    client.rotated_at = now
+    client.save(
+        update_fields=[
+            "previous_token_hash",
+            "previous_valid_until",
+            "token_hash",
+            "token_prefix",
+            "rotated_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        action="api_client.rotate",
+        object_type="api_client",
+        object_ref=str(client.public_id),
+        after={
+            "token_prefix": client.token_prefix,
+            "previous_valid_until": (
+                client.previous_valid_until.isoformat() if client.previous_valid_until else None
+            ),
+        },
+    )
+    return client, token
+
+
+def api_client_for_token(token: str, *, cert_sha256: str | None = None) -> ApiClient | None:
+    """The active client whose current token this is, or whose previous token it is within the
+    rotation grace period; None otherwise. A client bound to a certificate also needs the
+    fingerprint of the certificate the proxy verified."""
     if not token.startswith("jg_") or len(token) > 100:
         return None
-    client = ApiClient.objects.filter(token_hash=crypto.sm3_hex(token)).first()
-    return client if client is not None and client.revoked_at is None else None
+    digest = crypto.sm3_hex(token)
+    client = ApiClient.objects.filter(token_hash=digest).first()
+    if client is None:
+        client = ApiClient.objects.filter(
+            previous_token_hash=digest, previous_valid_until__gt=clock.now()
+        ).first()
+    if client is None or client.revoked_at is not None:
+        return None
+    if client.cert_sha256:
+        presented = (cert_sha256 or "").replace(":", "").strip().lower()
+        if not secrets.compare_digest(presented, client.cert_sha256):
+            return None
+    return client

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +16,16 @@ from jiaoguan.kernel.errors import DomainError
 from jiaoguan.web.forms import LoginForm, OtpForm, RegisterForm
 
 _SESSION_KEY = "jiaoguan_otp_challenge"
+_NEXT_KEY = "jiaoguan_login_next"
+
+
+def _remember_next(request: HttpRequest) -> None:
+    """Keep a same-site ``?next=`` (e.g. an app's authorization request) for after sign-in."""
+    nxt = request.GET.get("next", "")
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        request.session[_NEXT_KEY] = nxt[:2000]
 
 
 def _show_error(form: LoginForm | OtpForm | RegisterForm, exc: DomainError) -> None:
@@ -25,6 +36,7 @@ def _show_error(form: LoginForm | OtpForm | RegisterForm, exc: DomainError) -> N
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
+    _remember_next(request)
     if request.method == "POST" and form.is_valid():
         try:
             step = services.login_start(
@@ -60,7 +72,7 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         if user is not None:
             request.session.pop(_SESSION_KEY, None)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("web:home")
+            return redirect(request.session.pop(_NEXT_KEY, None) or "web:home")
         if error is not None:
             _show_error(form, error)
     hint = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -33,7 +34,9 @@ class PartnerBearer(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        client = api_client_for_token(token)
+        client = api_client_for_token(
+            token, cert_sha256=request.META.get(settings.PARTNER_CERT_HEADER)
+        )
         if client is not None:
             _count_request(client)
             request.api_client = client  # type: ignore[attr-defined]

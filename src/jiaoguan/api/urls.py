@@ -17,6 +17,8 @@ from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
 from jiaoguan.orgs.api import router as orgs_router
+from jiaoguan.oauth.api import router as oauth_router
+from jiaoguan.oauth.scopes import SCOPES as APP_SCOPES
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.plates.api import router as plates_router
 from jiaoguan.platforms.api import router as platforms_router
@@ -24,6 +26,7 @@ from jiaoguan.registry.api import router as registry_router
 from jiaoguan.violations.api import router as violations_router
 
 _scopes = "\n".join(f"- `{k}`: {v}" for k, v in SCOPE_DESCRIPTIONS.items())
+_app_scopes = "\n".join(f"- `{k}`: {v}" for k, v in APP_SCOPES.items())
 
 api = NinjaAPI(
     title="jiaoguan API",
@@ -35,7 +38,14 @@ api = NinjaAPI(
         "Lists are keyset-paginated (`cursor`, `limit` ≤ 100).\n\n"
         "Authentication: the browser session (CSRF on writes), or a partner bearer token "
         "(`Authorization: Bearer jg_…`) limited to its scopes and region.\n\n"
-        f"Partner scopes:\n{_scopes}\n"
+        f"Partner scopes:\n{_scopes}\n\n"
+        "Third-party apps (`/app/me/...`) call with an OAuth 2.0 access token that a citizen "
+        "granted on jiaoguan's consent page (authorization code with PKCE at "
+        "`/oauth/authorize/`, token at `/oauth/token/`, RFC 7009 revocation at "
+        "`/oauth/revoke_token/`, OIDC discovery at `/oauth/.well-known/openid-configuration`); "
+        "it reaches only that citizen's data and only its scopes. See "
+        "docs/partners-and-apps.md.\n\n"
+        f"App scopes:\n{_app_scopes}\n"
     ),
 )
 problems.install(api)
@@ -67,3 +77,4 @@ api.add_router("/", platforms_router)
 api.add_router("/", plates_router)
 api.add_router("/", violations_router)
 api.add_router("/", orgs_router)
+api.add_router("/", oauth_router)

@@ -57,6 +57,19 @@ VARIABLES: tuple[Var, ...] = (
         None,
         secret=True,
     ),
+    Var(
+        "JIAOGUAN_OIDC_KEY_FILE",
+        "Path of the PEM RSA private key that signs the OpenID provider's ID tokens (RS256, "
+        "published at `/oauth/.well-known/jwks.json`).",
+        None,
+        secret=True,
+    ),
+    Var(
+        "JIAOGUAN_OIDC_RETIRED_KEY_FILES",
+        "Comma-separated paths of earlier ID-token keys: they sign nothing but stay published "
+        "in the JWKS until the ID tokens they signed have expired (key rotation).",
+        "",
+    ),
     Var("DEBUG", "`1` turns Django debug mode on. Never in production.", "0"),
     Var("ALLOWED_HOSTS", "Comma-separated host names the site answers to.", "localhost,127.0.0.1"),
     Var("CSRF_TRUSTED_ORIGINS", "Comma-separated origins trusted for CSRF (behind a proxy).", ""),

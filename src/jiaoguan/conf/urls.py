@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/", include("jiaoguan.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("oauth/", include("jiaoguan.oauth.urls")),
+    path("", include("jiaoguan.oauth.console_urls")),
     path("", include("jiaoguan.documents.urls")),
     path("", include("jiaoguan.payments.urls")),
     path("", include("jiaoguan.cases.urls")),

@@ -518,6 +518,10 @@ def demo_partner_token() -> str:
     for old in ApiClient.objects.filter(name=DEMO_PARTNER, revoked_at__isnull=True):
         accounts.api_client_revoke(actor=system, client=old, reason="new demo run")
     _client, token = accounts.api_client_create(
-        actor=system, name=DEMO_PARTNER, scopes=["registry:read"], region_scope=PROVINCE
+        actor=system,
+        name=DEMO_PARTNER,
+        scopes=["registry:read"],
+        region_scope=PROVINCE,
+        sector="insurer",
     )
     return token

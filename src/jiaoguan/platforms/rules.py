@@ -126,7 +126,7 @@ def legal_basis_for_reader(role: str) -> LegalBasis:
     from who read (the audit row's role), not stored per read: a share-code holder reads by the
     person's consent, partner systems under their data-sharing agreement, staff under the
     administration's statutory duties."""
-    if role == "share_code_viewer":
+    if role in ("share_code_viewer", "third_party_app"):
         return CONSENT
     if role == "partner_system":
         return PARTNER_DUTY

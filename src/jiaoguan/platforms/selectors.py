@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.utils.translation import gettext_lazy as _lazy
 
 from jiaoguan.accounts.models import User
@@ -234,12 +235,17 @@ READ_ACTIONS: dict[str, Any] = {
     "documents.document_read": _lazy("Opened one of your documents"),
     "window.id_card_read": _lazy("Read your ID card at a service window"),
     SHARE_VIEW_ACTION: _lazy("Checked your driving licence with a share code"),
+    "app.licence_read": gettext_lazy("An app you authorised read your driving licence"),
+    "app.points_read": gettext_lazy("An app you authorised read your points"),
+    "app.violations_read": gettext_lazy("An app you authorised read your violations"),
+    "app.vehicles_read": gettext_lazy("An app you authorised read your vehicles"),
 }
 OTHER_READ = _lazy("Read your data")
 KNOWN_PURPOSES: dict[str, Any] = {SHARE_PURPOSE: _lazy("Licence check by share code")}
 READER_KINDS: dict[str, Any] = {
     SHARE_VIEWER_ROLE: _lazy("Holder of your share code"),
     "partner_system": _lazy("Partner system"),
+    "third_party_app": gettext_lazy("App you authorised"),
     "system": _lazy("System"),
     "anonymous": _lazy("Anonymous"),
 }
@@ -303,6 +309,8 @@ def _describe(events: list[AuditEvent], lang: str | None) -> list[AccessEntry]:
             kind, role, name = "share_code", str(READER_KINDS[SHARE_VIEWER_ROLE]), ""
         elif e.actor_role == "partner_system":
             kind, role, name = "partner", str(READER_KINDS["partner_system"]), e.actor_label
+        elif e.actor_role == "third_party_app":
+            kind, role, name = "app", str(READER_KINDS["third_party_app"]), e.actor_label
         elif user is not None:
             kind = "staff"
             known = ROLE_BY_CODE.get(e.actor_role)

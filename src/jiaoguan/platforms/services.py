@@ -342,4 +342,9 @@ def authorisation_withdraw(
         latest = ConsentRecord.objects.filter(consent_ref=ref).order_by("-revision").first()
         assert latest is not None
         return latest
-    return consent_withdraw(actor=actor, person=person, consent_ref=ref)
+    record = consent_withdraw(actor=actor, person=person, consent_ref=ref)
+    # an app's authorisation ends with its consent: its tokens are revoked in this transaction
+    from jiaoguan.oauth.services import app_authorisation_end  # oauth imports this module
+
+    app_authorisation_end(actor=actor, person=person, consent_ref=ref)
+    return record

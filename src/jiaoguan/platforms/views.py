@@ -19,6 +19,7 @@ from jiaoguan.accounts.models import User
 from jiaoguan.audit.services import Actor
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import DomainError, NotFound, RateLimited
+from jiaoguan.oauth.selectors import app_authorisations_for
 from jiaoguan.platforms import qr, rules, selectors, services
 from jiaoguan.platforms.api import client_address
 from jiaoguan.platforms.constants import ShareFact
@@ -133,7 +134,7 @@ def authorisations(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "platforms/authorisations.html",
-        {"consents": selectors.consents_for(person)},
+        {"consents": selectors.consents_for(person), "apps": app_authorisations_for(person)},
     )
 
 

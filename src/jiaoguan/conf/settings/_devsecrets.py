@@ -1,6 +1,8 @@
 """Throwaway secrets for dev and test only: fixed so the demo database survives restarts."""
 
 import os
+import tempfile
+from pathlib import Path
 
 DEV_DEFAULTS = {
     "SECRET_KEY": "dev-only-insecure-secret-key-jiaoguan-0123456789abcdef",
@@ -10,6 +12,27 @@ DEV_DEFAULTS = {
 }
 
 
+def dev_oidc_key() -> str:
+    """A throwaway RS256 key for the OpenID provider's ID tokens, made once per machine."""
+    path = Path(tempfile.gettempdir()) / "jiaoguan-dev-oidc-rs256.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        part = path.with_suffix(f".{os.getpid()}.tmp")
+        part.write_bytes(pem)
+        os.replace(part, path)  # concurrent first runs: the last one wins, each whole
+    return str(path)
+
+
 def apply() -> None:
     for name, value in DEV_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    if not os.environ.get("JIAOGUAN_OIDC_KEY_FILE"):
+        os.environ["JIAOGUAN_OIDC_KEY_FILE"] = dev_oidc_key()

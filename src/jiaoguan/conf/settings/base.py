@@ -9,6 +9,7 @@ from typing import Any
 import dj_database_url
 
 from jiaoguan.conf import env
+from jiaoguan.oauth.conf import provider_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent  # src/jiaoguan
 DATA_DIR = Path(env.get("JIAOGUAN_DATA_DIR") or "./var").resolve()
@@ -47,6 +48,8 @@ INSTALLED_APPS = [
     "jiaoguan.plates",
     "jiaoguan.sso",
     "jiaoguan.orgs",
+    "oauth2_provider",
+    "jiaoguan.oauth",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +167,11 @@ if payments_config := env.get("JIAOGUAN_PAYMENTS_CONFIG"):
     _payments = json.loads(Path(payments_config).read_text(encoding="utf-8"))
     PAYMENTS_WECHATPAY = _payments.get("wechatpay") or {}
     PAYMENTS_ALIPAY = _payments.get("alipay") or {}
+OAUTH2_PROVIDER = provider_settings()
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Partner systems behind a TLS-terminating proxy: the header carrying the SHA-256 fingerprint
+# of the client certificate the proxy verified (mutual TLS binding of ApiClient credentials).
+PARTNER_CERT_HEADER = "HTTP_X_CLIENT_CERT_SHA256"
 LOGIN_MAX_FAILURES = int(env.get("JIAOGUAN_LOGIN_MAX_FAILURES") or "5")
 LOGIN_LOCK_MINUTES = int(env.get("JIAOGUAN_LOGIN_LOCK_MINUTES") or "15")
 DEMO_SHOW_OTP = env.flag("JIAOGUAN_DEMO_SHOW_OTP") and DEBUG
