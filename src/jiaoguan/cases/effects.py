@@ -255,6 +255,13 @@ def temporary_plate(app: Application, actor: Actor) -> None:
     )
 
 
+def exam_licence(app: Application, actor: Actor) -> None:
+    """The licence after the driving exams (R162 Art. 30), issued by the exams app."""
+    from jiaoguan.exams.services import licence_from_exams
+
+    licence_from_exams(case=app, actor=actor)
+
+
 EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "person_contact": person_contact,
     "licence_downgrade": licence_downgrade,
@@ -271,6 +278,7 @@ EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "licence_cancel": licence_cancel,
     "exemption_label": exemption_label,
     "temporary_plate": temporary_plate,
+    "exam_licence": exam_licence,
 }
 
 
@@ -287,6 +295,7 @@ DOCUMENT_EFFECTS = frozenset(
         "age_downgrade",
         "exemption_label",
         "temporary_plate",
+        "exam_licence",
     }
 )
 

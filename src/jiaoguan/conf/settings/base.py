@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiaoguan.licensing",
     "jiaoguan.violations",
     "jiaoguan.plates",
+    "jiaoguan.exams",
 ]
 
 MIDDLEWARE = [
