@@ -16,7 +16,17 @@ from jiaoguan.exams import services
 from jiaoguan.exams.models import Booking, ExamPlan, LicenceApplication
 from jiaoguan.kernel.errors import DomainError
 from jiaoguan.registry.models import DrivingLicence
-from tests.exams.fixtures import DAY0, applicant, apply, book, make_site, on, publish, sit, site_staff
+from tests.exams.fixtures import (
+    DAY0,
+    applicant,
+    apply,
+    book,
+    make_site,
+    on,
+    publish,
+    sit,
+    site_staff,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -135,9 +145,7 @@ def test_fifth_failed_booking_voids_the_subjects_passed() -> None:
     app.refresh_from_db()
     assert app.state == "void" and app.passed == {}
     with on(day + D(130)):
-        refused(
-            "application_closed", book, user, app, publish(site, 2, day + D(140), staff=staff)
-        )
+        refused("application_closed", book, user, app, publish(site, 2, day + D(140), staff=staff))
 
 
 def test_booking_limit_counts_absence_and_not_a_timely_cancellation() -> None:

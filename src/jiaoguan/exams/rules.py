@@ -161,9 +161,7 @@ def sitting_outcome(
         ):
             return bad(gettext_noop("Give one or two scores between 0 and 100 for each part"))
         results = [
-            exam_pass(
-                subject=subject, cls=cls, score=s, part=part if subject == 3 else "road"
-            )
+            exam_pass(subject=subject, cls=cls, score=s, part=part if subject == 3 else "road")
             for s in attempts
         ]
         marks[part] = int(str(results[0].facts.get("pass_mark", 90)))

@@ -51,9 +51,9 @@ def site_get(public_id: str) -> ExamSite:
 
 def plans_open(*, subject: int | None = None, city: str = "") -> QuerySet[ExamPlan]:
     """Published plans still open for booking (public: sites, days, places left)."""
-    qs = ExamPlan.objects.filter(
-        exam_date__gt=clock.today(), site__active=True
-    ).select_related("site__organisation")
+    qs = ExamPlan.objects.filter(exam_date__gt=clock.today(), site__active=True).select_related(
+        "site__organisation"
+    )
     if subject:
         qs = qs.filter(subject=subject)
     if city:

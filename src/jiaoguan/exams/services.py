@@ -264,9 +264,7 @@ def licence_application_start(
     else:
         if licence is None:
             raise DomainError("no_licence", _("Adding a class needs a licence"), field="kind")
-        held = [
-            licensing.HeldClass(c, licence.first_issue_date) for c in licence.classes.split()
-        ]
+        held = [licensing.HeldClass(c, licence.first_issue_date) for c in licence.classes.split()]
         decision = licensing.add_class(
             cls=licence_class,
             held=held,
@@ -391,9 +389,7 @@ def plan_publish(
             "subject_not_examined", _("This site does not examine that subject"), field="subject"
         )
     if not 1 <= capacity <= 5000:
-        raise DomainError(
-            "invalid_capacity", _("Give between 1 and 5000 places"), field="capacity"
-        )
+        raise DomainError("invalid_capacity", _("Give between 1 and 5000 places"), field="capacity")
     wanted = sorted(set(classes or site.classes))
     if any(c not in site.classes for c in wanted):
         raise DomainError(
@@ -441,9 +437,7 @@ def _take_place(plan_id: int) -> bool:
     row lock of the UPDATE serialises concurrent takers and each re-checks the condition on
     the committed row, so the counter never passes the capacity (also a CHECK constraint)."""
     return bool(
-        ExamPlan.objects.filter(pk=plan_id, booked__lt=F("capacity")).update(
-            booked=F("booked") + 1
-        )
+        ExamPlan.objects.filter(pk=plan_id, booked__lt=F("capacity")).update(booked=F("booked") + 1)
     )
 
 
@@ -680,9 +674,7 @@ def _booking_cancel_locked(b: Booking, *, actor: Actor, reason: str) -> Booking:
 
 
 @transaction.atomic
-def booking_cancel(
-    *, actor: Actor, principal: Any, booking: Booking, reason: str = ""
-) -> Booking:
+def booking_cancel(*, actor: Actor, principal: Any, booking: Booking, reason: str = "") -> Booking:
     """Cancel a booking: a place is cancelled at least one working day ahead (R162 Art. 46 via
     ``licensing.rules.booking_cancellation``), later the absence counts as a fail; a place in
     the queue may be given up at any time. A freed place goes to the queue."""

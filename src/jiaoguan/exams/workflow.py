@@ -44,9 +44,7 @@ APPLICATION_TRANSITIONS = _table(
     Transition("all_passed", frozenset({A.LEARNING}), A.AWAITING_LICENCE, _SYS),
     Transition("licence_issued", frozenset({A.AWAITING_LICENCE}), A.LICENSED, _SYS),
     Transition("void", frozenset({A.OPEN, A.LEARNING}), A.VOID, _SYS),
-    Transition(
-        "withdraw", frozenset({A.OPEN, A.LEARNING}), A.WITHDRAWN, frozenset({"applicant"})
-    ),
+    Transition("withdraw", frozenset({A.OPEN, A.LEARNING}), A.WITHDRAWN, frozenset({"applicant"})),
 )
 #: States in which exams may be booked.
 APPLICATION_ACTIVE = frozenset({A.OPEN, A.LEARNING})
