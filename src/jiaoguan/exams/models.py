@@ -147,6 +147,10 @@ class ExamPlan(models.Model):
     def __str__(self) -> str:
         return f"plan {self.site_id} {self.exam_date} {self.subject}"
 
+    @property
+    def remaining(self) -> int:
+        return max(0, self.capacity - self.booked)
+
 
 class Booking(models.Model):
     """One booking of one subject on one plan. ``waiting`` bookings hold no place: they are
