@@ -281,3 +281,82 @@ def test_refusals_of_class_age_and_site_scope() -> None:
         refused("no_learner_permit", book, user, app, p)
     assert Booking.objects.count() == 0
     assert LicenceApplication.objects.count() == 1
+
+
+def test_learner_permit_expiry_stops_bookings() -> None:
+    site = make_site()
+    staff = site_staff(site)
+    _, user = applicant()
+    with on(DAY0):
+        app = apply(user)
+        b1 = book(user, app, publish(site, 1, DAY0 + D(10), staff=staff))
+    sit(staff, b1, {"main": [90]})
+    app.refresh_from_db()
+    assert app.permit_valid_until is not None
+    last = app.permit_valid_until
+    with on(last - D(20)):
+        p = publish(site, 2, last + D(1), staff=staff)
+        refused("permit_expired", book, user, app, p)  # R162 Art. 41
+        ok = publish(site, 2, last, staff=staff)
+        assert book(user, app, ok).state == "booked"
+
+
+def test_withdrawing_frees_the_place_for_the_queue() -> None:
+    site = make_site()
+    staff = site_staff(site)
+    (_, u1), (_, u2) = applicant(), applicant()
+    with on(DAY0):
+        a1, a2 = apply(u1), apply(u2)
+        p = publish(site, 1, DAY0 + D(10), capacity=1, staff=staff)
+        b1, b2 = book(u1, a1, p), book(u2, a2, p)
+    assert (b1.state, b2.state) == ("booked", "waiting")
+    with on(DAY0 + D(1)):
+        services.licence_application_withdraw(actor=Actor.of(u1), principal=u1, application=a1)
+    b1.refresh_from_db()
+    b2.refresh_from_db()
+    assert (b1.state, b2.state) == ("cancelled", "booked")
+    a1.refresh_from_db()
+    assert a1.state == "withdrawn"
+    assert ExamPlan.objects.get(pk=p.pk).booked == 1
+
+
+def test_a_counter_applies_for_an_applicant_and_a_class_is_added_at_the_issuing_office() -> None:
+    from django.test import Client
+
+    from tests.conftest import make_licence, make_staff
+
+    person, _ = applicant()
+    clerk = make_staff("counter_clerk", "3201")
+    c = Client()
+    c.force_login(clerk)
+    with on(DAY0):
+        r = c.post(
+            "/api/v1/exams/applications",
+            {"licence_class": "C1", "region_code": "320102", "id_number": person.id_number},
+            content_type="application/json",
+        )
+    assert r.status_code == 201, r.content
+    assert r.json()["channel"] == "window" and person.id_number not in r.json()["id_number"]
+    driver, user = applicant()
+    make_licence(driver, classes=["C1"])  # first issued 2015 in Nanjing
+    with on(DAY0):
+        app = services.licence_application_start(
+            actor=Actor.of(user),
+            principal=user,
+            person=driver,
+            licence_class="C6",
+            office_region="320106",
+            kind="add_class",
+        )
+        assert app.where_basis == "issuing_office"
+        refused(
+            "not_issuing_office",
+            services.licence_application_start,
+            actor=Actor.of(user),
+            principal=user,
+            person=driver,
+            licence_class="B1",
+            office_region="320506",
+            kind="add_class",
+        )
+        refused("already_licensed", apply, user, "C2")
