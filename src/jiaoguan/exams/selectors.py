@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiaoguan.exams import rules as exam_rules
@@ -19,12 +19,15 @@ from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import NotFound
 from jiaoguan.registry.selectors import region_filter
 
+M = TypeVar("M", bound=Model)
 
-def _uuid(value: str | uuid.UUID) -> uuid.UUID | None:
+
+def _get(qs: QuerySet[M], public_id: str, message: str, field: str) -> M:
+    """One row of ``qs`` by public id; a malformed id or one outside ``qs`` is not found."""
     try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        return None
+        return qs.get(public_id=uuid.UUID(str(public_id)))
+    except (ValueError, ObjectDoesNotExist) as exc:
+        raise NotFound("not_found", message, field=field) from exc
 
 
 def site_of(principal: Any) -> ExamSite | None:
@@ -42,11 +45,7 @@ def sites_public() -> QuerySet[ExamSite]:
 
 
 def site_get(public_id: str) -> ExamSite:
-    pk = _uuid(public_id)
-    try:
-        return sites_public().get(public_id=pk)
-    except ObjectDoesNotExist as exc:
-        raise NotFound("not_found", _("Exam site not found"), field="site_id") from exc
+    return _get(sites_public(), public_id, _("Exam site not found"), "site_id")
 
 
 def plans_open(*, subject: int | None = None, city: str = "") -> QuerySet[ExamPlan]:
@@ -62,17 +61,17 @@ def plans_open(*, subject: int | None = None, city: str = "") -> QuerySet[ExamPl
 
 
 def plan_get(public_id: str) -> ExamPlan:
-    pk = _uuid(public_id)
-    try:
-        return ExamPlan.objects.select_related("site__organisation").get(public_id=pk)
-    except ObjectDoesNotExist as exc:
-        raise NotFound("not_found", _("Plan not found"), field="plan_id") from exc
+    qs = ExamPlan.objects.select_related("site__organisation")
+    return _get(qs, public_id, _("Plan not found"), "plan_id")
 
 
 def _staff_scope(principal: Any) -> str:
-    if principal is None or not principal.has_perm("exams.manage_exam_sites"):
-        if principal is None or not principal.has_perm("exams.handle_licence_application"):
-            return ""
+    """The region a vehicle-office user or counter clerk sees applications of ("" for none)."""
+    if principal is None or not (
+        principal.has_perm("exams.manage_exam_sites")
+        or principal.has_perm("exams.handle_licence_application")
+    ):
+        return ""
     return getattr(principal, "region_scope", "") or ""
 
 
@@ -96,11 +95,9 @@ def applications_for(principal: Any) -> QuerySet[LicenceApplication]:
 
 
 def application_get(principal: Any, public_id: str) -> LicenceApplication:
-    pk = _uuid(public_id)
-    try:
-        return applications_for(principal).get(public_id=pk)
-    except ObjectDoesNotExist as exc:
-        raise NotFound("not_found", _("Application not found"), field="application_id") from exc
+    return _get(
+        applications_for(principal), public_id, _("Application not found"), "application_id"
+    )
 
 
 def bookings_for(principal: Any) -> QuerySet[Booking]:
@@ -114,11 +111,7 @@ def bookings_for(principal: Any) -> QuerySet[Booking]:
 
 
 def booking_get(principal: Any, public_id: str) -> Booking:
-    pk = _uuid(public_id)
-    try:
-        return bookings_for(principal).get(public_id=pk)
-    except ObjectDoesNotExist as exc:
-        raise NotFound("not_found", _("Booking not found"), field="booking_id") from exc
+    return _get(bookings_for(principal), public_id, _("Booking not found"), "booking_id")
 
 
 def site_day(site: ExamSite, day: dt.date) -> QuerySet[Booking]:
