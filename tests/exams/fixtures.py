@@ -35,7 +35,9 @@ def on(day: dt.date, hhmm: str = "10:00") -> Iterator[None]:
         yield
 
 
-def make_site(city: str = "3201", *, examiners: list[str] | None = None) -> ExamSite:
+def make_site(
+    city: str = "3201", *, examiners: list[str] | None = None, classes: list[str] | None = None
+) -> ExamSite:
     n = next(_n)
     org = registry.organisation_create(
         actor=Actor.system("tests"),
@@ -50,7 +52,7 @@ def make_site(city: str = "3201", *, examiners: list[str] | None = None) -> Exam
         principal=manager,
         organisation=org,
         subjects=[1, 2, 3],
-        classes=["C1", "C2", "B2", "D"],
+        classes=classes or ["C1", "C2", "B2", "D"],
         examiners=examiners or ["考官01", "考官02", "考官03"],
     )
 

@@ -140,10 +140,15 @@ def test_fifth_failed_booking_voids_the_subjects_passed() -> None:
         start = day + D(20 * n)
         with on(start):
             b = book(user, app, publish(site, 2, start + D(10), staff=staff))
+            if n == 5:  # a 科目三 booking still open when the 5th 科目二 fails
+                b3 = book(user, app, publish(site, 3, start + D(15), staff=staff))
         assert b.number == n
         sit(staff, b, {"main": [50, 60]})
+    b3.refresh_from_db()
+    assert b3.state == "cancelled"
     app.refresh_from_db()
     assert app.state == "void" and app.passed == {}
+    assert not Booking.objects.filter(application=app, state__in=["waiting", "booked"]).exists()
     with on(day + D(130)):
         refused("application_closed", book, user, app, publish(site, 2, day + D(140), staff=staff))
 
@@ -299,6 +304,12 @@ def test_learner_permit_expiry_stops_bookings() -> None:
         refused("permit_expired", book, user, app, p)  # R162 Art. 41
         ok = publish(site, 2, last, staff=staff)
         assert book(user, app, ok).state == "booked"
+    with on(last + D(1)):
+        assert services.bookings_absent_run(actor=Actor.system("tests")) == 1
+        assert services.permits_expire_run(actor=Actor.system("tests")) == 1
+    app.refresh_from_db()
+    assert app.state == "void" and app.passed == {}
+    assert "R162 Art. 41" in app.void_reason
 
 
 def test_withdrawing_frees_the_place_for_the_queue() -> None:
@@ -360,3 +371,44 @@ def test_a_counter_applies_for_an_applicant_and_a_class_is_added_at_the_issuing_
             kind="add_class",
         )
         refused("already_licensed", apply, user, "C2")
+
+
+def test_an_added_class_goes_on_the_licence_held() -> None:
+    from jiaoguan.cases.services import application_payment_confirmed
+    from tests.conftest import make_licence
+
+    site = make_site(classes=["C1", "C6"])
+    staff = site_staff(site)
+    driver, user = applicant()
+    make_licence(driver, classes=["C1"])
+    with on(DAY0):
+        app = services.licence_application_start(
+            actor=Actor.of(user),
+            principal=user,
+            person=driver,
+            licence_class="C6",
+            office_region="320102",
+            kind="add_class",
+        )
+        b1 = book(user, app, publish(site, 1, DAY0 + D(10), staff=staff))
+    sit(staff, b1, {"main": [91]})
+    day = DAY0 + D(10)
+    with on(day + D(1)):
+        p2 = publish(site, 2, day + D(25), staff=staff)
+        p3 = publish(site, 3, day + D(26), staff=staff)
+        refused("too_early", book, user, app, p2)  # C6: 20 days (R162 Art. 43)
+        assert book(user, app, p3).state == "booked"  # no 科目三 wait for C6 (Art. 44)
+    with on(day + D(20)):
+        b2 = book(user, app, p2)
+    r2 = sit(staff, b2, {"main": [85, 90]})  # 90 for C6
+    assert r2.passed
+    b3 = Booking.objects.get(application=app, subject=3)
+    sit(staff, b3, {"road": [95], "safety": [90]})
+    app.refresh_from_db()
+    case = Application.objects.get(public_id=app.licence_case_ref)
+    with on(day + D(27)):
+        application_payment_confirmed(application=case, reference="test-payment")
+    licence = DrivingLicence.objects.get(person=driver)
+    assert licence.classes == "C1 C6" and licence.first_issue_date == dt.date(2015, 5, 1)
+    app.refresh_from_db()
+    assert app.state == "licensed"

@@ -775,8 +775,21 @@ def _after_fail(
     app = app or _lock_app(b.application)
     if app.state not in APPLICATION_ACTIVE:
         return
+    _void(app, actor, "5th booking failed (R162 Art. 47)")
+
+
+def _void(app: LicenceApplication, actor: Actor, reason: str) -> None:
+    """Void a (locked) application: the subjects passed are void and its open bookings are
+    cancelled, their places going to the queue."""
     app.passed = {}
-    app.void_reason = "5th booking failed (R162 Art. 47)"
+    app.void_reason = reason[:200]
+    for b in app.bookings.filter(state__in=[BookingState.WAITING, BookingState.BOOKED]):
+        locked = _lock_booking(b)
+        held = locked.state in HOLDS_PLACE
+        locked = _booking_move(locked, "cancel", actor=actor, role="system", reason=reason)
+        if held:
+            _free_place(locked.plan_id)
+            _promote(locked.plan, Actor.system("exams.queue"))
     _app_move(app, "void", actor=actor, role="system", reason=app.void_reason)
 
 
@@ -785,7 +798,7 @@ def _issue_permit(app: LicenceApplication, actor: Actor, today: dt.date) -> None
         cls=app.licence_class, issued_on=today, birth_date=app.person.birth_date
     )
     if not decision.allowed:  # over the age limit by now: nothing more to sit
-        _app_move(app, "void", actor=actor, role="system", reason=decision.code)
+        _void(app, actor, decision.code)
         return
     app.permit_issued_on = today
     app.permit_valid_until = dt.date.fromisoformat(str(decision.facts["valid_until"]))
@@ -883,3 +896,20 @@ def bookings_absent_run(*, actor: Actor) -> int:
             elif locked.state == BookingState.WAITING:
                 _booking_move(locked, "close_queue", actor=actor, role="system")
     return marked
+
+
+def permits_expire_run(*, actor: Actor) -> int:
+    """Applications whose learner permit has expired before every subject was passed: the
+    subjects passed are void (R162 Art. 41) and the application with them. Each in its own
+    transaction; returns how many."""
+    today = clock.today()
+    voided = 0
+    for app in LicenceApplication.objects.filter(
+        state=ApplicationState.LEARNING, permit_valid_until__lt=today
+    ).iterator():
+        with transaction.atomic():
+            locked = _lock_app(app)
+            if locked.state == ApplicationState.LEARNING:
+                _void(locked, actor, "learner permit expired (R162 Art. 41)")
+                voided += 1
+    return voided
