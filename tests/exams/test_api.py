@@ -76,8 +76,48 @@ def test_applicant_books_subject_one_and_sees_the_result() -> None:
         assert r.status_code == 201, r.content
         mine = c.get(f"/api/v1/exams/bookings/{booking['id']}").json()
     assert mine["state"] == "passed" and mine["result"]["scores"] == {"main": [93]}
+    from jiaoguan.audit.models import AuditEvent
+
+    # the site's reads are in the applicant's "who looked at my data"; their own are not
+    reads = AuditEvent.objects.filter(action="exam_booking.read", object_ref=booking["id"])
+    assert reads.count() == 1 and reads[0].subject_person_ref == str(person.public_id)
     detail = c.get(f"/api/v1/exams/applications/{app['id']}").json()
     assert detail["state"] == "learning" and detail["permit_valid_until"] == "2029-03-11"
+
+
+def test_a_full_day_shows_the_queue_position() -> None:
+    site = make_site()
+    partner = site_client(site)
+    api = Client()
+    clients = []
+    for _ in range(3):
+        _, user = applicant()
+        c = Client()
+        c.force_login(user)
+        clients.append(c)
+    with on(DAY0):
+        plan_id = post(
+            api,
+            "/api/v1/exams/plans",
+            {"exam_date": "2026-03-12", "subject": 1, "capacity": 1},
+            **partner,
+        ).json()["id"]
+        got = []
+        for c in clients:
+            app = post(
+                c, "/api/v1/exams/applications", {"licence_class": "C1", "region_code": "320102"}
+            ).json()
+            got.append(
+                post(
+                    c, "/api/v1/exams/bookings", {"application_id": app["id"], "plan_id": plan_id}
+                ).json()
+            )
+        assert clients[2].get("/api/v1/exams/plans").json()["items"][0]["remaining"] == 0
+    assert [(b["state"], b["queue_position"]) for b in got] == [
+        ("booked", None),
+        ("waiting", 1),
+        ("waiting", 2),
+    ]
 
 
 def test_a_site_sees_and_touches_only_its_own_bookings() -> None:

@@ -7,6 +7,7 @@ token with scope ``exams:site``). The same services and selectors as the pages."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -50,6 +51,16 @@ def _full(request: HttpRequest) -> bool:
 
 def _booking(request: HttpRequest, b: Booking) -> BookingOut:
     return BookingOut.build(b, full=_full(request), position=selectors.queue_position(b))
+
+
+def _purpose(request: HttpRequest) -> str:
+    return (request.GET.get("purpose") or request.headers.get("X-Purpose") or "")[:200]
+
+
+def _logged(request: HttpRequest, rows: Any) -> Any:
+    """Staff and partner reads of applicants' records are audited (DESIGN.md)."""
+    selectors.log_reads(principal(request), actor(request), rows, purpose=_purpose(request))
+    return rows
 
 
 # --- public -----------------------------------------------------------------------------------
@@ -156,6 +167,7 @@ def application_list(
     request: HttpRequest, cursor: str | None = None, limit: int = 20
 ) -> dict[str, object]:
     rows, nxt = keyset(selectors.applications_for(principal(request)), cursor=cursor, limit=limit)
+    _logged(request, rows)
     full = _full(request)
     return {"items": [ApplicationOut.build(a, full=full) for a in rows], "next_cursor": nxt}
 
@@ -191,6 +203,7 @@ def application_start(request: HttpRequest, payload: ApplicationIn) -> Status[Ap
 @router.get("/exams/applications/{application_id}", response=ApplicationOut, auth=session_auth)
 def application_detail(request: HttpRequest, application_id: str) -> ApplicationOut:
     app = selectors.application_get(principal(request), application_id)
+    _logged(request, [app])
     return ApplicationOut.build(app, full=_full(request))
 
 
@@ -246,12 +259,15 @@ def booking_list(
     if state:
         qs = qs.filter(state=state[:16])
     rows, nxt = keyset(qs, cursor=cursor, limit=limit)
+    _logged(request, rows)
     return {"items": [_booking(request, b) for b in rows], "next_cursor": nxt}
 
 
 @router.get("/exams/bookings/{booking_id}", response=BookingOut, auth=SITE_AUTH)
 def booking_detail(request: HttpRequest, booking_id: str) -> BookingOut:
-    return _booking(request, selectors.booking_get(principal(request), booking_id))
+    b = selectors.booking_get(principal(request), booking_id)
+    _logged(request, [b])
+    return _booking(request, b)
 
 
 @router.post(

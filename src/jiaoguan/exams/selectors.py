@@ -9,9 +9,12 @@ import uuid
 from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from jiaoguan.accounts.constants import AccountKind
+from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.exams import rules as exam_rules
 from jiaoguan.exams.constants import BookingState
 from jiaoguan.exams.models import Booking, ExamPlan, ExamSite, LicenceApplication
@@ -143,3 +146,25 @@ def queue_position(booking: Booking) -> int | None:
     )
     mine = (exam_rules.queue_key(booking.priority), booking.pk)
     return 1 + sum(1 for w in waiting if (exam_rules.queue_key(w["priority"]), w["pk"]) < mine)
+
+
+@transaction.atomic
+def log_reads(
+    principal: Any, actor: Actor, rows: list[LicenceApplication] | list[Booking], *, purpose: str
+) -> None:
+    """Record that staff, an exam site or its system read these applications or bookings: one
+    audit row each with the applicant as subject ("who looked at my data"). An applicant's
+    reads of their own records are not logged."""
+    if getattr(principal, "kind", "") == AccountKind.CITIZEN:
+        return
+    for row in rows:
+        app = row if isinstance(row, LicenceApplication) else row.application
+        kind = "licence_application" if isinstance(row, LicenceApplication) else "exam_booking"
+        audit_record(
+            actor=actor,
+            action=f"{kind}.read",
+            object_type=kind,
+            object_ref=str(row.public_id),
+            reason=purpose[:200],
+            subject_person_ref=str(app.person.public_id),
+        )
