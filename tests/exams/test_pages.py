@@ -84,3 +84,16 @@ def test_console_masks_identifiers_for_a_counter_clerk_not_for_a_reviewer() -> N
     outside = Client()
     outside.force_login(make_staff("counter_clerk", "3205"))
     assert person.id_number_masked not in outside.get("/console/exams/").content.decode()
+
+
+def test_portal_offers_only_the_subjects_that_may_be_booked() -> None:
+    site = make_site()
+    _, user = applicant()
+    c = Client()
+    c.force_login(user)
+    with on(DAY0):
+        apply(user)
+        publish(site, 1, DAY0 + D(10))
+        publish(site, 2, DAY0 + D(11))
+        page = c.get("/portal/exams/").content.decode()
+    assert page.count('data-testid="plan"') == 1 and "科目一" in page

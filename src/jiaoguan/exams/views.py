@@ -19,7 +19,8 @@ from django.views.decorators.http import require_POST
 
 from jiaoguan.audit.services import Actor
 from jiaoguan.exams import selectors, services
-from jiaoguan.exams.constants import Subject
+from jiaoguan.exams.constants import ApplicationState, Subject
+from jiaoguan.exams.models import LicenceApplication
 from jiaoguan.exams.workflow import APPLICATION_ACTIVE
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.crypto import mask_name
@@ -84,15 +85,26 @@ def portal(request: HttpRequest) -> HttpResponse:
         b.position = selectors.queue_position(b)  # type: ignore[attr-defined]
     active = [a for a in apps if a.state in APPLICATION_ACTIVE]
     plans = []
+    open_plans = list(selectors.plans_open()[:200])
     for a in active:
-        for p in selectors.plans_open()[:100]:
-            if a.licence_class in p.classes:
-                plans.append((a, p))
+        subjects = _subjects_open(a)
+        plans += [
+            (a, p) for p in open_plans if p.subject in subjects and a.licence_class in p.classes
+        ]
     return render(
         request,
         "exams/portal.html",
         {"form": form, "apps": apps, "bookings": bookings, "plans": plans},
     )
+
+
+def _subjects_open(app: LicenceApplication) -> set[int]:
+    """The subjects an application may still book: 科目一 before the permit, then those of
+    科目二 and 科目三 not yet passed (the rules decide the rest when booking)."""
+    if app.state == ApplicationState.OPEN:
+        return {1}
+    wanted = {2: ("2",), 3: ("3road", "3safety")}
+    return {s for s, parts in wanted.items() if not all(p in app.passed for p in parts)}
 
 
 @login_required
