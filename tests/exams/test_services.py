@@ -412,3 +412,21 @@ def test_an_added_class_goes_on_the_licence_held() -> None:
     assert licence.classes == "C1 C6" and licence.first_issue_date == dt.date(2015, 5, 1)
     app.refresh_from_db()
     assert app.state == "licensed"
+
+
+def test_a_free_place_left_beside_a_queue_is_filled_after_commit() -> None:
+    """The window ``_fill_from_queue`` closes: a booking queued on a full counter while a
+    concurrent cancellation's promotion could not yet see it (simulated by freeing the place
+    behind the queue's back); the check after commit gives the place to the queue."""
+    site = make_site()
+    (_, u1), (_, u2) = applicant(), applicant()
+    with on(DAY0):
+        p = publish(site, 1, DAY0 + D(10), capacity=1)
+        b1 = book(u1, apply(u1), p)
+        b2 = book(u2, apply(u2), p)
+        assert b2.state == "waiting"
+        Booking.objects.filter(pk=b1.pk).update(state="cancelled")
+        ExamPlan.objects.filter(pk=p.pk).update(booked=0)
+        services._fill_from_queue(p.pk)
+    b2.refresh_from_db()
+    assert b2.state == "booked" and ExamPlan.objects.get(pk=p.pk).booked == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -626,6 +627,8 @@ def booking_request(
         actor_ref=actor.ref[:64],
         at=now,
     )
+    if not taken:  # a place freed by a concurrent cancellation that could not see this booking
+        transaction.on_commit(partial(_fill_from_queue, plan.pk), robust=True)
     audit_record(
         actor=actor,
         action="exams.booking_request",
@@ -664,12 +667,30 @@ def _promote(plan: ExamPlan, actor: Actor) -> Booking | None:
     )
 
 
+def _fill_from_queue(plan_id: int) -> None:
+    """After a commit that queued a booking or freed a place: give the plan's free places to its
+    queue. A booking queued while a concurrent cancellation freed a place is invisible to that
+    cancellation's promotion until it commits; whichever of the two commits last runs this check
+    after both, so no place stays free while someone waits."""
+    with transaction.atomic():
+        plan = ExamPlan.objects.get(pk=plan_id)
+        while plan.booked < plan.capacity and _promote(plan, Actor.system("exams.queue")):
+            plan.refresh_from_db(fields=["booked"])
+
+
+def _release(b: Booking) -> None:
+    """A cancelled booking's place goes back to the plan and on to the queue (now, and once
+    more after commit: ``_fill_from_queue``)."""
+    _free_place(b.plan_id)
+    _promote(b.plan, Actor.system("exams.queue"))
+    transaction.on_commit(partial(_fill_from_queue, b.plan_id), robust=True)
+
+
 def _booking_cancel_locked(b: Booking, *, actor: Actor, reason: str) -> Booking:
     held = b.state in HOLDS_PLACE
     b = _booking_move(b, "cancel", actor=actor, role="applicant", reason=reason)
     if held:
-        _free_place(b.plan_id)
-        _promote(b.plan, Actor.system("exams.queue"))
+        _release(b)
     return b
 
 
@@ -788,8 +809,7 @@ def _void(app: LicenceApplication, actor: Actor, reason: str) -> None:
         held = locked.state in HOLDS_PLACE
         locked = _booking_move(locked, "cancel", actor=actor, role="system", reason=reason)
         if held:
-            _free_place(locked.plan_id)
-            _promote(locked.plan, Actor.system("exams.queue"))
+            _release(locked)
     _app_move(app, "void", actor=actor, role="system", reason=app.void_reason)
 
 
