@@ -76,13 +76,12 @@ def test_500_applicants_booking_the_last_50_places_never_overbook() -> None:
             gate.wait()
             with pool:
                 try:
-                    with on(DAY0 + dt.timedelta(days=1)):
-                        b = services.booking_request(
-                            actor=Actor(ref=str(people[i].public_id), label="a", role="citizen"),
-                            principal=who[i],
-                            application=apps[i],
-                            plan=plan,
-                        )
+                    b = services.booking_request(
+                        actor=Actor(ref=str(people[i].public_id), label="a", role="citizen"),
+                        principal=who[i],
+                        application=apps[i],
+                        plan=plan,
+                    )
                     outcome = b.state
                 except DomainError as exc:
                     outcome = exc.code
@@ -95,10 +94,12 @@ def test_500_applicants_booking_the_last_50_places_never_overbook() -> None:
                 outcomes.append("barrier")
 
     threads = [threading.Thread(target=attempt, args=(i,)) for i in range(APPLICANTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=300)
+    # one frozen clock for every thread (``clock.frozen`` is process-wide, not per thread)
+    with on(DAY0 + dt.timedelta(days=1)):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
     assert Counter(outcomes) == {"booked": PLACES_LEFT, "waiting": APPLICANTS - PLACES_LEFT}
     assert ExamPlan.objects.get(pk=plan.pk).booked == CAPACITY
     assert Booking.objects.filter(plan=plan, state="booked").count() == PLACES_LEFT
