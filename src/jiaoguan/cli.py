@@ -159,6 +159,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         track_shipments,
         void_temporary_plates,
     )
+    from jiaoguan.exams.tasks import mark_exam_absences, void_expired_permits
     from jiaoguan.inspection.tasks import mark_inspection_no_shows, send_inspection_reminders
     from jiaoguan.kernel.tasks import requeue_stale_tasks
     from jiaoguan.notices.tasks import deliver_queued_notices
@@ -183,6 +184,8 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
             void_temporary_plates.enqueue()
             send_inspection_reminders.enqueue()
             close_ended_cycles.enqueue()
+            mark_exam_absences.enqueue()
+            void_expired_permits.enqueue()
         if ticks * 60 >= every:
             ticks = 0
             anchor_audit_chains.enqueue()

@@ -27,10 +27,13 @@ SCOPE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     "persons:read": ("registry.view_person",),
     "violations:write": ("violations.record_violation", "violations.view_violation"),
+    "exams:site": ("exams.operate_exam_site",),
 }
 SCOPE_DESCRIPTIONS: dict[str, str] = {
     "registry:read": "Read vehicles and driving licences in the client's region.",
     "persons:read": "Read person records (masked identifiers) in the client's region.",
     "violations:write": "Record traffic violations (with evidence) in the client's region "
     "and read them back.",
+    "exams:site": "An exam site's system: publish booking plans, check in applicants (random "
+    "examiner) and enter results, for the client's own exam site only.",
 }

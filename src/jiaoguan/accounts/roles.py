@@ -44,7 +44,12 @@ ROLES: tuple[Role, ...] = (
         "窗口民警/辅警",
         "Counter clerk",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, *_HANDLE, "plates.grant_selection_right"),
+        (
+            *_REGISTRY_READ,
+            *_HANDLE,
+            "plates.grant_selection_right",
+            "exams.handle_licence_application",
+        ),
     ),
     Role(
         "reviewer",
@@ -56,6 +61,7 @@ ROLES: tuple[Role, ...] = (
             *_REVIEW,
             "registry.view_full_identifiers",
             "inspection.manage_station",
+            "exams.manage_exam_sites",
         ),
     ),
     Role(
@@ -102,7 +108,7 @@ ROLES: tuple[Role, ...] = (
         AccountKind.STAFF,
         ("inspection.operate_station",),
     ),
-    Role("exam_site", "考场", "Exam site", AccountKind.STAFF),
+    Role("exam_site", "考场", "Exam site", AccountKind.STAFF, ("exams.operate_exam_site",)),
     Role(
         "police_officer",
         "交通民警",
@@ -143,6 +149,7 @@ ROLES: tuple[Role, ...] = (
             "plates.manage_pools",
             "plates.grant_selection_right",
             "inspection.manage_station",
+            "exams.manage_exam_sites",
             *_REVIEW,
         ),
     ),

@@ -314,6 +314,19 @@ TYPES: list[dict[str, Any]] = [
         materials=[IDENTITY, INSURANCE, VESSEL_TAX],
         prefill=["plate", "vin", "inspection_valid_until"],
     ),
+    # Opened by the exams app when the last subject is passed (exams.services); the licence is
+    # issued once the fee is paid.
+    _type(
+        "exam_licence_issue",
+        "考试合格核发驾驶证",
+        "Licence issued after the driving exams",
+        PERSON,
+        "exam_licence",
+        ["R162 Art. 30", "R162 Art. 13"],
+        channels=[Channel.ONLINE],
+        outlet_kinds=[],
+        fees=[LICENCE_FEE],
+    ),
 ]
 
 

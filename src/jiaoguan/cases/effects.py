@@ -262,6 +262,13 @@ def vehicle_registration(app: Application, actor: Actor) -> None:
     registration_effect(app, actor)
 
 
+def exam_licence(app: Application, actor: Actor) -> None:
+    """The licence after the driving exams (R162 Art. 30), issued by the exams app."""
+    from jiaoguan.exams.services import licence_from_exams
+
+    licence_from_exams(case=app, actor=actor)
+
+
 EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "person_contact": person_contact,
     "licence_downgrade": licence_downgrade,
@@ -279,6 +286,7 @@ EFFECTS: dict[str, Callable[[Application, Actor], None]] = {
     "exemption_label": exemption_label,
     "temporary_plate": temporary_plate,
     "vehicle_registration": vehicle_registration,
+    "exam_licence": exam_licence,
 }
 
 
@@ -295,6 +303,7 @@ DOCUMENT_EFFECTS = frozenset(
         "age_downgrade",
         "exemption_label",
         "temporary_plate",
+        "exam_licence",
     }
 )
 

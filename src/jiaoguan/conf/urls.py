@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("jiaoguan.plates.urls")),
     path("", include("jiaoguan.violations.urls")),
     path("", include("jiaoguan.orgs.urls")),
+    path("", include("jiaoguan.exams.urls")),
     path("", include("jiaoguan.web.urls")),
 ]
 

@@ -22,6 +22,7 @@ from django.db import transaction
 from jiaoguan.accounts import services as accounts
 from jiaoguan.accounts.models import ApiClient, User
 from jiaoguan.audit.services import Actor, audit_anchor_create
+from jiaoguan.exams.services import exam_site_create, plan_publish
 from jiaoguan.inspection.rules import add_months
 from jiaoguan.inspection.services import station_create
 from jiaoguan.kernel import clock, crypto, regions
@@ -156,6 +157,7 @@ def seed_demo(
         progress(f"  staff and outlet accounts: {report.accounts}")
         stations = _seed_stations(cities, orgs)
         progress(f"  inspection station profiles (one per city): {stations}")
+        progress(f"  exam sites with booking plans (one per city): {_seed_exam_sites(cities)}")
         report.partner_token = demo_partner_token()
     _seed_citizens(people, password_hash, report)
     progress(
@@ -379,6 +381,36 @@ def _seed_stations(cities: list[str], orgs: dict[tuple[str, str], list[Organisat
             opening_hours=hours,
             vehicle_classes=list(VehicleClass.values),
         )
+    return len(cities)
+
+
+def _seed_exam_sites(cities: list[str]) -> int:
+    """One exam site per city (the organisation of ``exam-site-<city>-1``), registered by the
+    province's administrator, with plans for the three subjects published by its staff for the
+    days 10 to 14 days ahead (R162 Art. 52: at least 10 days ahead)."""
+    admin = User.objects.get(username="admin-32")
+    today = clock.today()
+    for city in cities:
+        staff = User.objects.select_related("organisation").get(username=f"exam-site-{city}-1")
+        assert staff.organisation is not None
+        site = exam_site_create(
+            actor=Actor.of(admin),
+            principal=admin,
+            organisation=staff.organisation,
+            subjects=[1, 2, 3],
+            classes=["A3", "B2", "C1", "C2", "D", "E"],
+            examiners=[f"{city}-考官{n:02d}" for n in range(1, 7)],
+        )
+        for days in range(10, 15):
+            for subject in (1, 2, 3):
+                plan_publish(
+                    actor=Actor.of(staff),
+                    principal=staff,
+                    site=site,
+                    exam_date=today + dt.timedelta(days=days),
+                    subject=subject,
+                    capacity=40,
+                )
     return len(cities)
 
 

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "jiaoguan.orgs",
     "oauth2_provider",
     "jiaoguan.oauth",
+    "jiaoguan.exams",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,249 @@
+"""Pages: the applicant applies, books a subject (or joins a full day's queue), sees their
+queue position and results (portal); the exam site publishes plans, checks applicants in
+(random examiner) and enters results (desk); vehicle-office staff see the applications of
+their region, masked (console). The same services and selectors as the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from jiaoguan.audit.services import Actor
+from jiaoguan.exams import selectors, services
+from jiaoguan.exams.constants import ApplicationState, Subject
+from jiaoguan.exams.models import LicenceApplication
+from jiaoguan.exams.workflow import APPLICATION_ACTIVE
+from jiaoguan.kernel import clock
+from jiaoguan.kernel.crypto import mask_name
+from jiaoguan.kernel.errors import DomainError, NotFound
+from jiaoguan.licensing.rules import FIRST_APPLICATION_CLASSES
+from jiaoguan.registry import selectors as registry_selectors
+
+
+class ApplyForm(forms.Form):
+    licence_class = forms.ChoiceField(
+        label=_("Licence class"), choices=[(c, c) for c in sorted(FIRST_APPLICATION_CLASSES)]
+    )
+    region_code = forms.RegexField(label=_("Office (region code)"), regex=r"^\d{6}$", max_length=6)
+
+
+class PlanForm(forms.Form):
+    exam_date = forms.DateField(label=_("Exam date"))
+    subject = forms.TypedChoiceField(label=_("Subject"), choices=Subject.choices, coerce=int)
+    capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=5000)
+
+
+def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return render(
+        request,
+        "web/error.html",
+        {"status": exc.status, "message": exc.localised(get_language())},
+        status=exc.status,
+    )
+
+
+def _actor(request: HttpRequest) -> Actor:
+    return Actor.of(request.user)  # type: ignore[arg-type]
+
+
+# --- the applicant ----------------------------------------------------------------------------
+
+
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    person = getattr(user, "person", None)
+    form = ApplyForm(
+        request.POST or None,
+        initial={"region_code": person.region_code if person else ""},
+    )
+    if request.method == "POST" and person is not None and form.is_valid():
+        try:
+            services.licence_application_start(
+                actor=_actor(request),
+                principal=user,
+                person=person,
+                licence_class=form.cleaned_data["licence_class"],
+                office_region=form.cleaned_data["region_code"],
+            )
+            return redirect("exams:portal")
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.localised(get_language()))
+    apps = list(selectors.applications_for(user).filter(person=person)[:20]) if person else []
+    bookings = list(selectors.bookings_for(user).filter(application__person=person)[:50])
+    for b in bookings:
+        b.position = selectors.queue_position(b)  # type: ignore[attr-defined]
+    active = [a for a in apps if a.state in APPLICATION_ACTIVE]
+    plans = []
+    open_plans = list(selectors.plans_open()[:200])
+    for a in active:
+        subjects = _subjects_open(a)
+        plans += [
+            (a, p) for p in open_plans if p.subject in subjects and a.licence_class in p.classes
+        ]
+    return render(
+        request,
+        "exams/portal.html",
+        {"form": form, "apps": apps, "bookings": bookings, "plans": plans},
+    )
+
+
+def _subjects_open(app: LicenceApplication) -> set[int]:
+    """The subjects an application may still book: 科目一 before the permit, then those of
+    科目二 and 科目三 not yet passed (the rules decide the rest when booking)."""
+    if app.state == ApplicationState.OPEN:
+        return {1}
+    wanted = {2: ("2",), 3: ("3road", "3safety")}
+    return {s for s, parts in wanted.items() if not all(p in app.passed for p in parts)}
+
+
+@login_required
+@require_POST
+def book(request: HttpRequest) -> HttpResponse:
+    try:
+        app = selectors.application_get(request.user, request.POST.get("application", "")[:64])
+        plan = selectors.plan_get(request.POST.get("plan", "")[:64])
+        services.booking_request(
+            actor=_actor(request), principal=request.user, application=app, plan=plan
+        )
+    except DomainError as exc:
+        return _error(request, exc)
+    return redirect("exams:portal")
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, booking_id: str) -> HttpResponse:
+    try:
+        services.booking_cancel(
+            actor=_actor(request),
+            principal=request.user,
+            booking=selectors.booking_get(request.user, booking_id),
+        )
+    except DomainError as exc:
+        return _error(request, exc)
+    return redirect("exams:portal")
+
+
+# --- the exam site ----------------------------------------------------------------------------
+
+
+def _day(raw: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        return clock.today()
+
+
+@login_required
+def desk(request: HttpRequest) -> HttpResponse:
+    site = selectors.site_of(request.user)
+    if site is None:
+        return _error(request, NotFound("not_found", str(_("Exam site not found"))))
+    form = PlanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.plan_publish(
+                actor=_actor(request),
+                principal=request.user,
+                site=site,
+                exam_date=form.cleaned_data["exam_date"],
+                subject=form.cleaned_data["subject"],
+                capacity=form.cleaned_data["capacity"],
+            )
+            return redirect("exams:desk")
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.localised(get_language()))
+    day = _day(request.GET.get("date", ""))
+    bookings = list(selectors.site_day(site, day)[:500])
+    for b in bookings:
+        b.name = mask_name(b.application.person.name)  # type: ignore[attr-defined]
+    plans = site.plans.filter(exam_date__gte=clock.today()).order_by("exam_date", "subject")[:60]
+    return render(
+        request,
+        "exams/desk.html",
+        {
+            "site": site,
+            "form": form,
+            "plans": plans,
+            "day": day,
+            "bookings": bookings,
+        },
+    )
+
+
+@login_required
+@require_POST
+def desk_check_in(request: HttpRequest, booking_id: str) -> HttpResponse:
+    try:
+        services.booking_check_in(
+            actor=_actor(request),
+            principal=request.user,
+            booking=selectors.booking_get(request.user, booking_id),
+        )
+    except DomainError as exc:
+        return _error(request, exc)
+    return redirect("exams:desk")
+
+
+def _scores(post: Any, subject: int) -> dict[str, list[int]]:
+    parts = ["road", "safety"] if subject == 3 else ["main"]
+    out: dict[str, list[int]] = {}
+    for part in parts:
+        got = []
+        for n in ("1", "2"):
+            raw = str(post.get(f"{part}_{n}", "")).strip()
+            if raw:
+                if not raw.isdigit() or len(raw) > 3:
+                    raise DomainError(
+                        "invalid_scores", str(_("Scores are whole numbers")), field="scores"
+                    )
+                got.append(int(raw))
+        if got:
+            out[part] = got
+    return out
+
+
+@login_required
+@require_POST
+def desk_result(request: HttpRequest, booking_id: str) -> HttpResponse:
+    try:
+        b = selectors.booking_get(request.user, booking_id)
+        services.booking_result_record(
+            actor=_actor(request),
+            principal=request.user,
+            booking=b,
+            scores=_scores(request.POST, b.subject),
+        )
+    except DomainError as exc:
+        return _error(request, exc)
+    return redirect(f"{reverse('exams:desk')}?date={b.plan.exam_date.isoformat()}")
+
+
+# --- vehicle office ---------------------------------------------------------------------------
+
+
+@login_required
+def console(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if not (
+        user.has_perm("exams.manage_exam_sites")
+        or user.has_perm("exams.handle_licence_application")
+    ):
+        return _error(request, NotFound("not_found", str(_("Page not found"))))
+    full = registry_selectors.can_see_full_identifiers(user)
+    apps = list(selectors.applications_for(user)[:100])
+    for a in apps:
+        a.name = a.person.name if full else mask_name(a.person.name)  # type: ignore[attr-defined]
+    return render(request, "exams/console.html", {"apps": apps, "full": full})
