@@ -221,3 +221,19 @@ def test_partners_only_record_and_read(world: dict[str, Any]) -> None:
         answer = post(Client(), f"/api/v1/violations/{made['id']}/{command}", data, **auth)
         assert answer.status_code == 401, command
     assert Violation.objects.get().state == "recorded"
+
+
+def test_partner_post_passes_without_csrf_but_a_session_post_does_not(
+    world: dict[str, Any],
+) -> None:
+    """Over real HTTP a partner sends no cookie and no CSRF token: its bearer token must be
+    looked at (the session scheme used to refuse it with 403 first). A browser session still
+    needs the CSRF token on writes."""
+    auth = bearer(["violations:write"], "3201")
+    strict = Client(enforce_csrf_checks=True)
+    made = post(strict, "/api/v1/violations", body(world), **auth)
+    assert made.status_code == 201, made.content
+    officer = Client(enforce_csrf_checks=True)
+    officer.force_login(world["officer"])
+    refused = post(officer, "/api/v1/violations", body(world, external_ref="csrf-2"))
+    assert refused.status_code == 403

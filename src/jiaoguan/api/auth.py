@@ -17,9 +17,18 @@ from jiaoguan.kernel.errors import RateLimited
 
 
 class SessionAuth(APIKeyCookie):
-    """Django session with CSRF on unsafe methods."""
+    """Django session with CSRF on unsafe methods.
+
+    A request that carries no session cookie cannot be authenticated by it, so it is passed to
+    the next scheme without the CSRF check: otherwise a partner's bearer-token POST over real
+    HTTP (no cookie, no CSRF token) was refused with 403 before its token was looked at."""
 
     param_name = "sessionid"
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
