@@ -6,7 +6,6 @@ ZH = {
     "First licence": "初次申领",
     "Additional class": "增加准驾车型",
     "Online (the applicant)": "网上（本人）",
-    "Driving school": "驾驶培训机构",
     "Counter": "窗口",
     "Applied (科目一 to pass)": "已受理（待考科目一）",
     "Learner permit issued": "已核发学习驾驶证明",

@@ -17,9 +17,9 @@ from jiaoguan.exams.api import router as exams_router
 from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
-from jiaoguan.orgs.api import router as orgs_router
 from jiaoguan.oauth.api import router as oauth_router
 from jiaoguan.oauth.scopes import SCOPES as APP_SCOPES
+from jiaoguan.orgs.api import router as orgs_router
 from jiaoguan.payments.api import router as payments_router
 from jiaoguan.plates.api import router as plates_router
 from jiaoguan.platforms.api import router as platforms_router
