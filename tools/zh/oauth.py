@@ -6,7 +6,6 @@ ZH: dict[str, str] = {
     "Court": "法院",
     "Postal service": "邮政",
     "Tax authority": "税务机关",
-    "Hospital": "医院",
     "Other department": "其他部门",
     "Unknown kind of partner": "未知的合作方类型",
     "A certificate fingerprint is 64 hexadecimal digits (SHA-256)": "证书指纹应为64位十六进制数字（SHA-256）",
