@@ -44,7 +44,12 @@ ROLES: tuple[Role, ...] = (
         "窗口民警/辅警",
         "Counter clerk",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, *_HANDLE, "plates.grant_selection_right"),
+        (
+            *_REGISTRY_READ,
+            *_HANDLE,
+            "plates.grant_selection_right",
+            "exchange.handle_transfer",
+        ),
     ),
     Role(
         "reviewer",
@@ -135,6 +140,7 @@ ROLES: tuple[Role, ...] = (
             "plates.manage_pools",
             "plates.grant_selection_right",
             "inspection.manage_station",
+            "exchange.handle_transfer",
             *_REVIEW,
         ),
     ),

@@ -231,21 +231,31 @@ def vehicle_register(
     imported: bool | None = None,
     van: bool = False,
     inspection_valid_until: dt.date | None = None,
+    issued_plate: Plate | None = None,
 ) -> Vehicle:
     """Record a registered vehicle with its plate (the registration business itself, with
-    review and fees, comes with the business engine)."""
+    review and fees, comes with the business engine). ``issued_plate`` is a plate already
+    made by plate selection (``plates.plate_confirm``) for this vehicle's number."""
     if (owner_person is None) == (owner_organisation is None):
         raise DomainError("owner_required", _("A vehicle has exactly one owner"), field="owner")
     parsed_vin = VIN.parse(vin, imported=imported)
     parsed_plate = PlateNumber.parse(plate_number)
     if Vehicle.objects.filter(vin=str(parsed_vin)).exists():
         raise Conflict("vin_exists", _("This VIN is already registered"), field="vin")
-    if Plate.objects.filter(number=str(parsed_plate)).exists():
-        raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
     now = clock.now()
-    plate = Plate.objects.create(
-        number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
-    )
+    if issued_plate is not None:
+        if (
+            issued_plate.number != str(parsed_plate)
+            or Vehicle.objects.filter(plate=issued_plate).exists()
+        ):
+            raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
+        plate = issued_plate
+    else:
+        if Plate.objects.filter(number=str(parsed_plate)).exists():
+            raise Conflict("plate_taken", _("This plate number is in use"), field="plate_number")
+        plate = Plate.objects.create(
+            number=str(parsed_plate), kind=parsed_plate.kind.value, issued_at=now
+        )
     vehicle = Vehicle(
         vin=str(parsed_vin),
         plate=plate,

@@ -7,6 +7,8 @@ DEV_DEFAULTS = {
     # 16 bytes each, base64. Never used outside dev/test (base settings require real ones).
     "JIAOGUAN_FIELD_KEY": "ZGV2LWZpZWxkLWtleS0xNg==",
     "JIAOGUAN_INDEX_KEY": "ZGV2LWluZGV4LWtleS0wMDAwMDAwMDAwMDAwMDA=",
+    # Ed25519 seed of the exchange (base64url, 32 bytes)
+    "JIAOGUAN_EXCHANGE_KEY": "ZGV2LWV4Y2hhbmdlLWtleS0wMDAwMDAwMDAwMDAwMDA",
 }
 
 
