@@ -177,8 +177,10 @@ def _lease() -> dt.timedelta:
 
 
 def backoff(attempts: int) -> dt.timedelta:
-    """Wait before attempt ``attempts + 1``: 2, 4, 8 … seconds, at most 10 minutes."""
-    return dt.timedelta(seconds=min(2 ** max(attempts, 1), 600))
+    """Wait before attempt ``attempts + 1``: the retry base (2 s), doubled each attempt, at
+    most 10 minutes."""
+    base = float(settings.EXCHANGE_RETRY_SECONDS)
+    return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 600.0))
 
 
 def _claim(pk: int) -> OutboxMessage | None:

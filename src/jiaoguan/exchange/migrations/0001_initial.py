@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('registry', '0005_alter_vehicle_status'),
+        ('registry', '0005_vehicle_status_transfer'),
     ]
 
     operations = [
