@@ -135,6 +135,12 @@ VARIABLES: tuple[Var, ...] = (
         "30",
     ),
     Var(
+        "JIAOGUAN_EXCHANGE_RETRY_SECONDS",
+        "Wait before the first retry of an unacknowledged message; it doubles each attempt "
+        "(at most 10 minutes).",
+        "2",
+    ),
+    Var(
         "JIAOGUAN_EXCHANGE_FAULTS",
         "Test fault points of the exchange (comma-separated; honoured only with DEBUG on).",
         None,
