@@ -7,7 +7,7 @@ import json
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router
+from ninja import Router, Status
 
 from jiaoguan.api.auth import ANY_AUTH, actor, principal
 from jiaoguan.api.pagination import Page, keyset
@@ -94,7 +94,7 @@ def transfer_detail(request: HttpRequest, transfer_id: str) -> TransferOut:
     auth=ANY_AUTH,
     summary="Move a vehicle's registration to another province (seal and send the archive)",
 )
-def transfer_start(request: HttpRequest, payload: TransferStartIn) -> tuple[int, TransferOut]:
+def transfer_start(request: HttpRequest, payload: TransferStartIn) -> Status[TransferOut]:
     vehicle = vehicles_for(principal(request)).filter(public_id__iexact=payload.vehicle).first()
     if vehicle is None:
         raise NotFound("not_found", _("Vehicle not found"), field="vehicle")
@@ -109,7 +109,7 @@ def transfer_start(request: HttpRequest, payload: TransferStartIn) -> tuple[int,
         buyer_id_number=payload.buyer_id_number,
         reason=payload.reason,
     )
-    return 201, TransferOut.build(transfer)
+    return Status(201, TransferOut.build(transfer))
 
 
 @router.post("/exchange/transfers/{transfer_id}/accept", response=TransferOut, auth=ANY_AUTH)

@@ -790,7 +790,7 @@ def transfer_in_accept(
 
     _check_in_side(transfer, permissions, scope)
     locked = (
-        ArchiveTransfer.objects.select_for_update()
+        ArchiveTransfer.objects.select_for_update(of=("self",))
         .select_related("owner_person")
         .get(pk=transfer.pk)
     )
@@ -821,7 +821,7 @@ def transfer_in_register(
 
     _check_in_side(transfer, permissions, scope)
     locked = (
-        ArchiveTransfer.objects.select_for_update()
+        ArchiveTransfer.objects.select_for_update(of=("self",))
         .select_related("owner_person")
         .get(pk=transfer.pk)
     )
