@@ -10,7 +10,12 @@ from typing import Any
 
 from jiaoguan.audit.services import Actor
 from jiaoguan.exchange import services
-from jiaoguan.exchange.models import ArchiveTransfer, InboxMessage, OutboxMessage
+from jiaoguan.exchange.models import (
+    ArchiveTransfer,
+    ForeignInspection,
+    InboxMessage,
+    OutboxMessage,
+)
 from jiaoguan.kernel import clock
 
 CLERK = Actor(ref="clerk-1", label="counter clerk", role="counter_clerk")
@@ -70,6 +75,48 @@ def pick_and_register(transfer: str, prefix: str, scope: str) -> dict[str, str]:
     return {"transfer": str(t.public_id), "plate": t.new_plate, "state": t.state}
 
 
+def seed_due_car(county: str = "320102", n: int = 3) -> dict[str, str]:
+    """A 6-year-old small car whose period ends in 10 days (an on-site inspection is due)."""
+    import itertools
+
+    from tests import conftest
+    from tests.inspection.stations_fixtures import due_car
+
+    conftest._counter = itertools.count(n * 1000)
+    car = due_car(county=county, years=6, days_left=10, today=clock.today())
+    assert car.plate is not None
+    return {
+        "vehicle": str(car.public_id),
+        "vin": car.vin,
+        "plate": car.plate.number,
+        "valid_until": str(car.inspection_valid_until),
+    }
+
+
+def inspect_foreign(home: str, plate: str, vin: str, city: str, outcome: str = "pass") -> Any:
+    """A station here (made on first use) inspects a vehicle from ``home``."""
+    from jiaoguan.inspection.constants import InspectionItem
+    from jiaoguan.inspection.models import Station
+    from tests.inspection.stations_fixtures import make_station, station_staff
+
+    station = Station.objects.filter(organisation__city_code=city).first() or make_station(city)
+    staff = station_staff(station)
+    items = {k: {"outcome": "pass"} for k in InspectionItem.values}
+    if outcome == "fail":
+        items[next(iter(items))] = {"outcome": "fail", "fix": "更换制动片"}
+    inspection = services.foreign_inspection_record(
+        actor=Actor.of(staff),
+        principal=staff,
+        home_province=home,
+        plate_number=plate,
+        vin=vin,
+        vehicle_class="small_passenger",
+        items=items,
+        inspector="张三",
+    )
+    return {"inspection": str(inspection.public_id)}
+
+
 def envelope(message_id: str) -> dict[str, Any]:
     env: dict[str, Any] = OutboxMessage.objects.get(message_id=message_id).envelope
     return env
@@ -108,6 +155,19 @@ def state() -> dict[str, Any]:
             r.action for r in RecordVersion.objects.filter(object_type="vehicle").order_by("id")
         ],
         "persons": Person.objects.count(),
+        "vehicle_valid_until": {
+            v.vin: str(v.inspection_valid_until) for v in Vehicle.objects.all()
+        },
+        "foreign_inspections": [
+            {
+                "id": str(i.public_id),
+                "state": i.state,
+                "label": i.label_number,
+                "valid_until": str(i.valid_until),
+                "answer": i.answer,
+            }
+            for i in ForeignInspection.objects.order_by("id")
+        ],
         "documents": sorted(d.kind for d in Document.objects.all()),
     }
 

@@ -214,20 +214,21 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     for p in procs:
         assert p.wait(300) == 0, "migrate failed"
     gd.start()
-    proxy = FaultProxy(gd.url)
     js.start()
+    proxy, back = FaultProxy(gd.url), FaultProxy(js.url)
     js.manage(
         "exchange", "peer", "--province", "44", "--url", proxy.url, "--public-key", gd.public_key
     )
     gd.manage(
-        "exchange", "peer", "--province", "32", "--url", js.url, "--public-key", js.public_key
+        "exchange", "peer", "--province", "32", "--url", back.url, "--public-key", js.public_key
     )
     try:
-        yield js, gd, proxy
+        yield js, gd, proxy, back
     finally:
         js.kill()
         gd.kill()
         proxy.close()
+        back.close()
         gen.close()
 
 
@@ -246,7 +247,7 @@ def _deliver_until(dep: Deployment, message_id: str, *, tries: int = 20) -> dict
 
 
 def test_archive_moves_across_with_kills_and_drops(provinces: Any) -> None:
-    js, gd, proxy = provinces
+    js, gd, proxy, _back = provinces
     seeded = js.call("seed_vehicle('320102', 1)")
     started = js.call(f"start_transfer({seeded['vehicle']!r}, '440106')")
     transfer = started["transfer"]
@@ -329,7 +330,7 @@ def test_archive_moves_across_with_kills_and_drops(provinces: Any) -> None:
 def test_repeated_and_forged_envelopes(provinces: Any) -> None:
     """Straight at 江苏's inbox over HTTP: a replay of a delivered message is acked and
     changes nothing; a forged or altered one is refused with problem+json."""
-    js, gd, _ = provinces
+    js, gd, _, _ = provinces
     seeded = js.call("seed_vehicle('320102', 2)")
     transfer = js.call(f"start_transfer({seeded['vehicle']!r}, '440106')")["transfer"]
     [msg] = [
@@ -364,3 +365,40 @@ def test_repeated_and_forged_envelopes(provinces: Any) -> None:
     r = requests.post(inbox, data=b"{not json", timeout=10)
     assert r.status_code == 400
     assert js.state()["vehicle_actions"].count("vehicle.transfer_complete") == 2
+
+
+def test_inspected_in_guangdong_recorded_in_jiangsu(provinces: Any) -> None:
+    """全国通检: a 南京 car is inspected at a 广州 station; the result travels home, where the
+    vehicle gets its next period and the label, and the answer travels back. The link home
+    drops the first ack, and 江苏 is killed -9 between its inbox commit and the ack."""
+    js, gd, _, back = provinces
+    car = js.call("seed_due_car('320102', 3)")
+    done = gd.call(f"inspect_foreign('32', {car['plate']!r}, {car['vin']!r}, '4401')")
+    [result] = [m for m in gd.state()["outbox"] if m["type"] == "inspection.result"]
+
+    back.plan = ["drop_response"]
+    gd.deliver()
+    assert _only(gd.state()["outbox"], id=result["id"])[0]["state"] == "pending"
+    js.kill()
+    js.start(faults="receiver_pause_before_ack")
+    time.sleep(1.2)
+    deliverer = gd.spawn("exchange", "deliver")
+    js.wait_marker("receiver_pause_before_ack")
+    js.kill()
+    deliverer.wait(30)
+    js.start()
+    time.sleep(1.2)
+    assert _deliver_until(gd, result["id"])["state"] == "delivered"
+
+    js_state = js.state()
+    [inbox] = _only(js_state["inbox"], id=result["id"])
+    assert inbox["deliveries"] >= 3
+    new_until = js_state["vehicle_valid_until"][car["vin"]]
+    assert new_until > car["valid_until"]  # the next period, recorded once
+    assert js_state["vehicle_actions"].count("vehicle.inspection_record") == 1
+    assert js_state["documents"].count("inspection_label") == 1
+    [answer] = [m for m in js_state["outbox"] if m["type"] == "inspection.recorded"]
+    assert _deliver_until(js, answer["id"])["state"] == "delivered"
+    [inspection] = _only(gd.state()["foreign_inspections"], id=done["inspection"])
+    assert inspection["state"] == "recorded" and inspection["valid_until"] == new_until
+    assert inspection["label"]

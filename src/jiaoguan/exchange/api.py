@@ -16,6 +16,8 @@ from jiaoguan.exchange.constants import ALGORITHM, MAX_ENVELOPE_BYTES
 from jiaoguan.exchange.schemas import (
     AcceptIn,
     AckOut,
+    ForeignInspectionIn,
+    ForeignInspectionOut,
     KeyOut,
     RejectIn,
     TransferOut,
@@ -146,3 +148,42 @@ def transfer_reject(request: HttpRequest, transfer_id: str, payload: RejectIn) -
         reason=payload.reason,
     )
     return TransferOut.build(transfer)
+
+
+@router.post(
+    "/exchange/inspections",
+    response={201: ForeignInspectionOut},
+    auth=ANY_AUTH,
+    summary="A station records its inspection of a vehicle registered in another province",
+    description="全国通检 (R164 Art. 54): the result is sent to the home province, which "
+    "records it and issues the label; its answer shows here as `state`.",
+)
+def foreign_inspection_create(
+    request: HttpRequest, payload: ForeignInspectionIn
+) -> Status[ForeignInspectionOut]:
+    inspection = services.foreign_inspection_record(
+        actor=actor(request),
+        principal=principal(request),
+        home_province=payload.home_province,
+        plate_number=payload.plate_number,
+        vin=payload.vin,
+        vehicle_class=payload.vehicle_class,
+        items=payload.items,
+        inspector=payload.inspector,
+    )
+    return Status(201, ForeignInspectionOut.build(inspection))
+
+
+@router.get(
+    "/exchange/inspections",
+    response=Page[ForeignInspectionOut],
+    auth=ANY_AUTH,
+    summary="The calling station's inspections of vehicles from other provinces",
+)
+def foreign_inspection_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = 20
+) -> dict[str, object]:
+    rows, nxt = keyset(
+        selectors.foreign_inspections_for(principal(request)), cursor=cursor, limit=limit
+    )
+    return {"items": [ForeignInspectionOut.build(i) for i in rows], "next_cursor": nxt}

@@ -14,6 +14,7 @@ class MessageType(models.TextChoices):
     ARCHIVE_REGISTERED = "archive.registered", _("Archive registered at the new office")
     ARCHIVE_REJECTED = "archive.rejected", _("Archive refused by the new office")
     INSPECTION_RESULT = "inspection.result", _("Inspection result from another province")
+    INSPECTION_RECORDED = "inspection.recorded", _("Inspection recorded in the home province")
 
 
 class OutboxState(models.TextChoices):
@@ -39,3 +40,9 @@ class TransferState(models.TextChoices):
     REGISTERED = "registered", _("Registered at the new office")
     COMPLETED = "completed", _("Transferred (old record closed)")
     REJECTED = "rejected", _("Refused")
+
+
+class ForeignInspectionState(models.TextChoices):
+    SENT = "sent", _("Result sent to the home province")
+    RECORDED = "recorded", _("Recorded in the home province")
+    REFUSED = "refused", _("Refused by the home province")

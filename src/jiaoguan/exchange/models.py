@@ -9,6 +9,7 @@ from django.db import models
 
 from jiaoguan.exchange.constants import (
     Direction,
+    ForeignInspectionState,
     MessageType,
     OutboxState,
     TransferKind,
@@ -128,3 +129,35 @@ class TransferEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.command}: {self.from_state} → {self.to_state}"
+
+
+class ForeignInspection(models.Model):
+    """An inspection at a station here of a vehicle registered in another province
+    (全国通检, R164 Art. 54). The result travels to the home province, which records it
+    against the vehicle and issues the label; its answer comes back here."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    station = models.ForeignKey(
+        "inspection.Station", on_delete=models.PROTECT, related_name="foreign_inspections"
+    )
+    home_province = models.CharField(max_length=2)
+    vin = models.CharField(max_length=17, db_index=True)
+    plate_number = models.CharField(max_length=10)
+    vehicle_class = models.CharField(max_length=24)
+    outcome = models.CharField(max_length=8)
+    items = models.JSONField()
+    inspector = models.CharField(max_length=64, blank=True)
+    inspected_on = models.DateField()
+    state = models.CharField(
+        max_length=16, choices=ForeignInspectionState.choices, default=ForeignInspectionState.SENT
+    )
+    #: the home province's answer: the period the label covers and its document number
+    valid_until = models.DateField(null=True, blank=True)
+    label_number = models.CharField(max_length=32, blank=True)
+    answer = models.CharField(max_length=64, blank=True)
+    recorded_by = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"inspection of {self.plate_number} for {self.home_province} ({self.state})"

@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from jiaoguan.exchange.models import ArchiveTransfer, TransferEvent
+from jiaoguan.exchange.models import ArchiveTransfer, ForeignInspection, TransferEvent
 
 
 class KeyOut(Schema):
@@ -87,4 +87,43 @@ class TransferOut(Schema):
             created_at=t.created_at,
             updated_at=t.updated_at,
             events=[EventOut.build(e) for e in t.events.all()],
+        )
+
+
+class ForeignInspectionIn(Schema):
+    home_province: str = Field(
+        description="GB/T 2260 code of the registering province", max_length=2
+    )
+    plate_number: str = Field(max_length=10)
+    vin: str = Field(max_length=17)
+    vehicle_class: str = Field(max_length=24)
+    items: dict[str, Any] = Field(description="per item: {outcome: pass|fail, fix}")
+    inspector: str = Field("", max_length=64)
+
+
+class ForeignInspectionOut(Schema):
+    id: str
+    home_province: str
+    plate_number: str
+    vin: str
+    outcome: str
+    state: str
+    inspected_on: dt.date
+    valid_until: dt.date | None
+    label_number: str
+    answer: str
+
+    @staticmethod
+    def build(i: ForeignInspection) -> ForeignInspectionOut:
+        return ForeignInspectionOut(
+            id=str(i.public_id),
+            home_province=i.home_province,
+            plate_number=i.plate_number,
+            vin=i.vin,
+            outcome=i.outcome,
+            state=i.state,
+            inspected_on=i.inspected_on,
+            valid_until=i.valid_until,
+            label_number=i.label_number,
+            answer=i.answer,
         )

@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.principal import Principal
-from jiaoguan.exchange.models import ArchiveTransfer
+from jiaoguan.exchange.models import ArchiveTransfer, ForeignInspection
 from jiaoguan.kernel.errors import NotFound
 
 
@@ -38,3 +38,13 @@ def transfer_get(principal: Principal, public_id: str | uuid.UUID) -> ArchiveTra
     if found is None:
         raise NotFound("not_found", "Not found")
     return found
+
+
+def foreign_inspections_for(principal: Principal) -> QuerySet[ForeignInspection]:
+    """A station sees its own inspections of vehicles from elsewhere; nobody else does."""
+    from jiaoguan.inspection.selectors import station_of
+
+    station = station_of(principal) if getattr(principal, "is_authenticated", False) else None
+    if station is None:
+        return ForeignInspection.objects.none()
+    return ForeignInspection.objects.filter(station=station).order_by("-id")

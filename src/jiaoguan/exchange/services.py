@@ -31,6 +31,7 @@ from jiaoguan.exchange.constants import (
     ARCHIVE_FORMAT,
     ENVELOPE_FIELDS,
     Direction,
+    ForeignInspectionState,
     MessageType,
     OutboxState,
     TransferKind,
@@ -38,6 +39,7 @@ from jiaoguan.exchange.constants import (
 )
 from jiaoguan.exchange.models import (
     ArchiveTransfer,
+    ForeignInspection,
     InboxMessage,
     OutboxMessage,
     Peer,
@@ -927,8 +929,237 @@ def transfer_in_reject(
     return moved
 
 
+# --- inspection anywhere (全国通检) -----------------------------------------------------------
+
+
+@transaction.atomic
+def foreign_inspection_record(
+    *,
+    actor: Actor,
+    principal: Any,
+    home_province: str,
+    plate_number: str,
+    vin: str,
+    vehicle_class: str,
+    items: dict[str, Any],
+    inspector: str = "",
+) -> ForeignInspection:
+    """A station here records its inspection of a vehicle registered in another province
+    (R164 Art. 54: any vehicle except large passenger vehicles and school buses, with no
+    delegation paperwork). The result is sent to the home province, which records it against
+    the vehicle and issues the label (a pass), or refuses it."""
+    from jiaoguan.inspection.constants import Outcome, StationStatus
+    from jiaoguan.inspection.selectors import station_of
+    from jiaoguan.inspection.services import _clean_items  # the stations' own item checks
+    from jiaoguan.kernel.plates import Plate as PlateNumber
+    from jiaoguan.registry.constants import VehicleClass
+
+    station = station_of(principal)
+    if station is None:
+        raise Forbidden("forbidden", _("Only an inspection station may record inspections"))
+    if station.status != StationStatus.RECOGNISED:
+        raise DomainError(
+            "station_suspended",
+            _("This station is not recognised at present"),
+            field="station",
+            citation="R164 Art. 72",
+        )
+    if vehicle_class not in VehicleClass.values:
+        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
+    decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
+    if not decision.allowed:
+        raise DomainError(
+            decision.code,
+            _("Large buses and school buses are inspected in their home province only"),
+            field="vehicle_class",
+            citation=decision.citation,
+        )
+    if vehicle_class not in station.vehicle_classes:
+        raise DomainError(
+            "class_not_inspected",
+            _("This station does not inspect this class of vehicle"),
+            field="vehicle_class",
+        )
+    if home_province == signing.own_province():
+        raise DomainError(
+            "registered_here",
+            _("This vehicle is registered here: check it in as usual"),
+            field="home_province",
+        )
+    if not Peer.objects.filter(province_code=home_province, active=True).exists():
+        raise DomainError(
+            "unknown_peer",
+            _("No exchange with this province is configured"),
+            field="home_province",
+        )
+    parsed_vin = str(VIN.parse(vin))
+    plate = str(PlateNumber.parse(plate_number))
+    from jiaoguan.inspection.constants import InspectionItem
+
+    clean = _clean_items(items, set(InspectionItem.values))
+    passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
+    inspector = inspector.strip()[:64]
+    now = clock.now()
+    inspection = ForeignInspection.objects.create(
+        station=station,
+        home_province=home_province,
+        vin=parsed_vin,
+        plate_number=plate,
+        vehicle_class=vehicle_class,
+        outcome=Outcome.PASS if passed else Outcome.FAIL,
+        items=clean,
+        inspector=inspector,
+        inspected_on=clock.today(),
+        recorded_by=actor.ref[:64],
+        created_at=now,
+        updated_at=now,
+    )
+    message_send(
+        actor=actor,
+        type=MessageType.INSPECTION_RESULT,
+        to=home_province,
+        body={
+            "inspection": str(inspection.public_id),
+            "vin": parsed_vin,
+            "plate": plate,
+            "vehicle_class": vehicle_class,
+            "outcome": inspection.outcome,
+            "items": clean,
+            "inspected_on": inspection.inspected_on.isoformat(),
+            "station": station.organisation.name,
+            "station_region": station.organisation.region_code,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action="exchange.foreign_inspection_record",
+        object_type="foreign_inspection",
+        object_ref=str(inspection.public_id),
+        after={"vin": parsed_vin, "home": home_province, "outcome": inspection.outcome},
+    )
+    return inspection
+
+
+def _handle_inspection_result(*, actor: Actor, envelope: dict[str, Any]) -> dict[str, Any]:
+    """At the home province: a station elsewhere inspected one of our vehicles. A pass
+    within the window gives the vehicle its next period and the electronic label (R164
+    Arts. 54–56), as a local station's pass does; a fail is only noted. Either way the
+    station's province hears back."""
+    from jiaoguan.inspection.constants import Outcome
+    from jiaoguan.inspection.rules import next_valid_until, schedule
+    from jiaoguan.inspection.selectors import facts_of
+    from jiaoguan.registry.services import vehicle_inspection_record
+
+    body = envelope["body"]
+    ref = _uuid(body.get("inspection"))
+    if ref is None:
+        return {"outcome": "malformed"}
+    vehicle = (
+        Vehicle.objects.select_related("plate", "owner_person")
+        .filter(vin=str(body.get("vin", ""))[:17])
+        .first()
+    )
+    refusal = None
+    try:
+        inspected_on = dt.date.fromisoformat(str(body.get("inspected_on")))
+    except ValueError:
+        return {"outcome": "malformed"}
+    if vehicle is None:
+        refusal = "unknown_vehicle"
+    elif vehicle.plate is None or vehicle.plate.number != body.get("plate"):
+        refusal = "plate_mismatch"
+    elif vehicle.status != VehicleStatus.NORMAL:
+        refusal = "vehicle_not_normal"
+    elif not rules.inspection_anywhere(vehicle_class=vehicle.vehicle_class).allowed:
+        refusal = "not_elsewhere"
+    answer: dict[str, Any] = {"inspection": str(ref)}
+    if refusal is None and vehicle is not None and body.get("outcome") == Outcome.PASS:
+        s = schedule(facts_of(vehicle), on=inspected_on, valid_until=vehicle.inspection_valid_until)
+        if s.label_only or (not s.overdue and inspected_on < s.window_opens):
+            refusal = "not_due"
+        else:
+            due = vehicle.inspection_valid_until or inspected_on
+            valid_until = next_valid_until(facts_of(vehicle), due=due, passed_on=inspected_on)
+            vehicle = vehicle_inspection_record(
+                actor=actor,
+                vehicle=vehicle,
+                valid_until=valid_until,
+                reason=f"inspection {ref} at {str(body.get('station', ''))[:60]}",
+            )
+            label = document_issue(
+                actor=actor,
+                kind=DocumentKind.INSPECTION_LABEL,
+                subject_type="vehicle",
+                subject_ref=str(vehicle.public_id),
+                holder_person_ref=(
+                    str(vehicle.owner_person.public_id) if vehicle.owner_person else ""
+                ),
+                fields={
+                    "plate": vehicle.plate.number if vehicle.plate else "",
+                    "vin": vehicle.vin,
+                    "inspection_valid_until": valid_until.strftime("%Y-%m"),
+                    "valid_until": valid_until.strftime("%Y-%m"),
+                    "remarks": f"异地检验合格 {body.get('station', '')!s}"[:80],
+                },
+            )
+            answer.update(
+                outcome="recorded", valid_until=valid_until.isoformat(), label=label.number
+            )
+    elif refusal is None:
+        answer.update(outcome="recorded")
+    if refusal is not None:
+        answer.update(outcome="refused", reason=refusal)
+    audit_record(
+        actor=actor,
+        action="exchange.inspection_result_apply",
+        object_type="vehicle",
+        object_ref=str(vehicle.public_id) if vehicle else "",
+        after={**answer, "station_outcome": body.get("outcome")},
+        subject_person_ref=(
+            str(vehicle.owner_person.public_id) if vehicle and vehicle.owner_person else ""
+        ),
+    )
+    message_send(
+        actor=actor, type=MessageType.INSPECTION_RECORDED, to=envelope["from"], body=answer
+    )
+    return answer
+
+
+def _handle_inspection_recorded(*, actor: Actor, envelope: dict[str, Any]) -> dict[str, Any]:
+    """The home province's answer to one of our stations' inspections."""
+    body = envelope["body"]
+    found = (
+        ForeignInspection.objects.select_for_update()
+        .filter(public_id=_uuid(body.get("inspection")), home_province=envelope["from"])
+        .first()
+    )
+    if found is None or found.state != ForeignInspectionState.SENT:
+        return {"outcome": "unknown_inspection"}
+    refused = body.get("outcome") == "refused"
+    found.state = ForeignInspectionState.REFUSED if refused else ForeignInspectionState.RECORDED
+    found.answer = str(body.get("reason") or body.get("outcome") or "")[:64]
+    found.label_number = str(body.get("label") or "")[:32]
+    if body.get("valid_until"):
+        try:
+            found.valid_until = dt.date.fromisoformat(str(body["valid_until"]))
+        except ValueError:
+            found.valid_until = None
+    found.updated_at = clock.now()
+    found.save()
+    audit_record(
+        actor=actor,
+        action="exchange.foreign_inspection_answer",
+        object_type="foreign_inspection",
+        object_ref=str(found.public_id),
+        after={"state": found.state, "label": found.label_number, "answer": found.answer},
+    )
+    return {"outcome": found.state}
+
+
 HANDLERS: dict[str, Callable[..., dict[str, Any]]] = {
     MessageType.ARCHIVE_TRANSFER: _handle_archive,
     MessageType.ARCHIVE_REGISTERED: _handle_registered,
     MessageType.ARCHIVE_REJECTED: _handle_rejected,
+    MessageType.INSPECTION_RESULT: _handle_inspection_result,
+    MessageType.INSPECTION_RECORDED: _handle_inspection_recorded,
 }
