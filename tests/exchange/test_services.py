@@ -331,3 +331,91 @@ def test_clerk_starts_a_move_through_the_api(
     )
     assert r.status_code in (403, 409)
     assert client.get("/api/v1/exchange/transfers/not-a-uuid").status_code == 404
+
+
+# --- inspection anywhere -------------------------------------------------------------------
+
+
+def _items(outcome: str = "pass") -> dict[str, Any]:
+    from jiaoguan.inspection.constants import InspectionItem
+
+    return {
+        k: {"outcome": outcome, "fix": "修" if outcome == "fail" else ""}
+        for k in InspectionItem.values
+    }
+
+
+@pytest.mark.django_db
+def test_station_sends_a_foreign_result_home(guangdong: Any) -> None:
+    from tests.inspection.stations_fixtures import make_station, station_staff
+
+    staff = station_staff(make_station("3201"))
+    record: dict[str, Any] = {
+        "actor": Actor.of(staff),
+        "principal": staff,
+        "home_province": "44",
+        "plate_number": "粤A12345",
+        "vin": "",
+        "vehicle_class": "small_passenger",
+        "items": _items(),
+    }
+    import random
+
+    from jiaoguan.demo.seed import make_vin
+
+    record["vin"] = make_vin(random.Random(5), 123_456, 2020)
+    inspection = services.foreign_inspection_record(**record)
+    msg = OutboxMessage.objects.get(type="inspection.result")
+    assert msg.to_province == "44" and msg.envelope["body"]["outcome"] == "pass"
+    assert msg.envelope["body"]["inspection"] == str(inspection.public_id)
+    for change, code in [
+        ({"vehicle_class": "large_passenger"}, "not_elsewhere"),
+        ({"home_province": "32"}, "registered_here"),
+        ({"home_province": "11"}, "unknown_peer"),
+        ({"vehicle_class": "tank"}, "invalid_class"),
+        ({"items": {}}, "items_missing"),
+    ]:
+        with pytest.raises(DomainError) as exc:
+            services.foreign_inspection_record(**{**record, **change})
+        assert exc.value.code == code, change
+    clerk = make_staff("counter_clerk", "3201")
+    with pytest.raises(Forbidden):
+        services.foreign_inspection_record(**{**record, "principal": clerk})
+    assert OutboxMessage.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_home_province_records_a_pass_and_answers(client: Client, guangdong: Any) -> None:
+    from tests.inspection.stations_fixtures import due_car
+
+    car = due_car(years=6, days_left=10, today=clock.today())
+    assert car.plate is not None and car.inspection_valid_until is not None
+    body = {
+        "inspection": str(uuid.uuid4()),
+        "vin": car.vin,
+        "plate": car.plate.number,
+        "vehicle_class": "small_passenger",
+        "outcome": "pass",
+        "items": _items(),
+        "inspected_on": clock.today().isoformat(),
+        "station": "广州市检测站",
+        "station_region": "440106",
+    }
+    r = post(client, from_guangdong("inspection.result", body))
+    assert r.status_code == 200 and r.json()["result"]["outcome"] == "recorded"
+    car.refresh_from_db()
+    assert car.inspection_valid_until.isoformat() == r.json()["result"]["valid_until"]
+    answer = OutboxMessage.objects.get(type="inspection.recorded")
+    assert answer.to_province == "44" and answer.envelope["body"]["label"]
+    # a wrong plate is refused (and answered), nothing recorded
+    before = car.inspection_valid_until
+    wrong = {**body, "inspection": str(uuid.uuid4()), "plate": "苏A00000"}
+    r = post(client, from_guangdong("inspection.result", wrong))
+    assert r.json()["result"] == {
+        "inspection": wrong["inspection"],
+        "outcome": "refused",
+        "reason": "plate_mismatch",
+    }
+    car.refresh_from_db()
+    assert car.inspection_valid_until == before
+    assert OutboxMessage.objects.filter(type="inspection.recorded").count() == 2

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -180,7 +180,7 @@ class FaultProxy:
         self.server.shutdown()
 
 
-def _databases(tmp: Path) -> Iterator[tuple[str, str]]:
+def _databases(tmp: Path) -> Generator[tuple[str, str], None, None]:
     if (os.environ.get("JIAOGUAN_TEST_DB") or "sqlite") != "postgres":
         yield f"sqlite:///{tmp / 'js.sqlite3'}", f"sqlite:///{tmp / 'gd.sqlite3'}"
         return

@@ -14,11 +14,11 @@ class MoveOutForm(forms.Form):
     buyer_id_number = forms.CharField(
         label=_("Buyer's ID number (sale)"), max_length=18, required=False
     )
-    reason = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
 class AcceptForm(forms.Form):
-    prefix = forms.CharField(label=_("Authority prefix of the new number"), max_length=2)
+    authority = forms.CharField(label=_("Authority prefix of the new number"), max_length=2)
 
 
 class RejectForm(forms.Form):

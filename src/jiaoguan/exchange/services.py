@@ -636,7 +636,7 @@ def _handle_registered(*, actor: Actor, envelope: dict[str, Any]) -> dict[str, A
     """The new office registered the vehicle: close the old record as transferred."""
     body = envelope["body"]
     transfer = ArchiveTransfer.objects.filter(
-        public_id=_uuid(body.get("transfer")), direction=Direction.OUT
+        public_id=_uuid(body.get("transfer")) or _NO_UUID, direction=Direction.OUT
     ).first()
     if transfer is None or transfer.to_region[:2] != envelope["from"]:
         return {"outcome": "unknown_transfer"}
@@ -658,7 +658,7 @@ def _handle_rejected(*, actor: Actor, envelope: dict[str, Any]) -> dict[str, Any
     """The new office refused the archive: the vehicle is normal again here."""
     body = envelope["body"]
     transfer = ArchiveTransfer.objects.filter(
-        public_id=_uuid(body.get("transfer")), direction=Direction.OUT
+        public_id=_uuid(body.get("transfer")) or _NO_UUID, direction=Direction.OUT
     ).first()
     if transfer is None or transfer.to_region[:2] != envelope["from"]:
         return {"outcome": "unknown_transfer"}
@@ -680,6 +680,9 @@ def _uuid(value: Any) -> uuid.UUID | None:
         return uuid.UUID(str(value))
     except ValueError:
         return None
+
+
+_NO_UUID = uuid.UUID(int=0)  # matches nothing: no public id is the nil UUID
 
 
 # --- archive transfer: the new office ------------------------------------------------------
@@ -1130,7 +1133,7 @@ def _handle_inspection_recorded(*, actor: Actor, envelope: dict[str, Any]) -> di
     body = envelope["body"]
     found = (
         ForeignInspection.objects.select_for_update()
-        .filter(public_id=_uuid(body.get("inspection")), home_province=envelope["from"])
+        .filter(public_id=_uuid(body.get("inspection")) or _NO_UUID, home_province=envelope["from"])
         .first()
     )
     if found is None or found.state != ForeignInspectionState.SENT:

@@ -59,7 +59,7 @@ def desk(request: HttpRequest) -> HttpResponse:
                     kind=data["kind"],
                     buyer_name=data["buyer_name"],
                     buyer_id_number=data["buyer_id_number"],
-                    reason=data["reason"],
+                    reason=data["note"],
                 )
             except DomainError as exc:
                 field = _FIELDS.get(exc.field or "")
@@ -91,7 +91,7 @@ def detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
         {
             "t": transfer,
             "events": list(transfer.events.all()),
-            "accept_form": AcceptForm(initial={"prefix": ""}),
+            "accept_form": AcceptForm(),
             "reject_form": RejectForm(),
             "clerk": user.has_perm(services.HANDLE_PERMISSION),
         },
@@ -115,7 +115,7 @@ def command(request: HttpRequest, transfer_id: str, name: str) -> HttpResponse:
             form: Any = AcceptForm(request.POST)
             if not form.is_valid():
                 raise DomainError("invalid_prefix", _("Give the authority prefix"), field="prefix")
-            services.transfer_in_accept(**common, prefix=form.cleaned_data["prefix"].strip())
+            services.transfer_in_accept(**common, prefix=form.cleaned_data["authority"].strip())
         elif name == "register":
             services.transfer_in_register(**common)
         elif name == "reject":
@@ -133,5 +133,6 @@ def command(request: HttpRequest, transfer_id: str, name: str) -> HttpResponse:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     """The owner's transfers and where each stands."""
-    transfers = list(selectors.transfers_for(request.user).prefetch_related("events")[:50])
+    user: Any = request.user
+    transfers = list(selectors.transfers_for(user).prefetch_related("events")[:50])
     return render(request, "exchange/mine.html", {"transfers": transfers})
