@@ -58,15 +58,13 @@ ZH = {
     "The owner has not confirmed a new number yet": "所有人尚未确认新号牌号码",
     "Only an inspection station may record inspections": "只有检验机构可以录入检验结果",
     "Unknown vehicle class": "未知的车辆类型",
-    "Large buses and school buses are inspected in their home province only":
-        "大型客车和校车只能在登记地检验",
+    "Large buses and school buses are inspected in their home province only": "大型客车和校车只能在登记地检验",
     "This vehicle is registered here: check it in as usual": "该车辆在本省登记，请按常规登记检验",
     "Archive transfers": "档案转递",
     "Move a registration to another province": "迁出至外省",
     "Every violation must be closed first (R164 Art. 18). The archive (record, history and "
-    "documents) is sealed and sent to the new office.":
-        "须先处理完毕全部违法（第164号令第18条）。车辆档案（登记信息、历史记录和证件）"
-        "经签名封装后发送至转入地车管所。",
+    "documents) is sealed and sent to the new office.": "须先处理完毕全部违法（第164号令第18条）。车辆档案（登记信息、历史记录和证件）"
+    "经签名封装后发送至转入地车管所。",
     "Seal and send the archive": "封装并发送档案",
     "Incoming archives": "转入档案",
     "Outgoing archives": "转出档案",
