@@ -148,7 +148,12 @@ def state() -> dict[str, Any]:
             for t in ArchiveTransfer.objects.order_by("id")
         ],
         "vehicles": [
-            {"vin": v.vin, "status": v.status, "plate": v.plate.number if v.plate else ""}
+            {
+                "vin": v.vin,
+                "status": v.status,
+                "plate": v.plate.number if v.plate else "",
+                "registered": str(v.registration_date),
+            }
             for v in Vehicle.objects.select_related("plate").order_by("id")
         ],
         "vehicle_actions": [

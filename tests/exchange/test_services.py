@@ -167,6 +167,15 @@ def test_inbox_refuses_an_id_reused_for_other_content(client: Client, guangdong:
 
 
 @pytest.mark.django_db
+def test_an_unconfigured_deployment_answers_503(client: Client) -> None:
+    env = from_guangdong("archive.registered", {"transfer": str(uuid.uuid4())})
+    with override_settings(EXCHANGE_PROVINCE=""):
+        r = post(client, env)
+        assert r.status_code == 503 and r.json()["code"] == "exchange_not_configured"
+        assert client.get("/api/v1/exchange/key").status_code == 503
+
+
+@pytest.mark.django_db
 def test_published_key(client: Client) -> None:
     r = client.get("/api/v1/exchange/key")
     assert r.status_code == 200

@@ -323,7 +323,13 @@ def test_archive_moves_across_with_kills_and_drops(provinces: Any) -> None:
 
     gd_state = gd.state()
     [vehicle] = gd_state["vehicles"]
-    assert vehicle == {"vin": seeded["vin"], "status": "normal", "plate": done["plate"]}
+    [old] = _only(js_state["vehicles"], vin=seeded["vin"])
+    assert vehicle == {
+        "vin": seeded["vin"],
+        "status": "normal",
+        "plate": done["plate"],
+        "registered": old["registered"],  # the inspection cycle keeps its anchor
+    }
     assert gd_state["documents"] == ["driving_permit", "inspection_label"]
 
 

@@ -120,8 +120,8 @@ VARIABLES: tuple[Var, ...] = (
     Var(
         "JIAOGUAN_PROVINCE",
         "The province this deployment serves (GB/T 2260, 2 digits): the `from` of its "
-        "exchange messages (docs/exchange.md).",
-        "32",
+        "exchange messages (docs/exchange.md). Dev and test default to 32.",
+        None,
     ),
     Var(
         "JIAOGUAN_EXCHANGE_KEY",

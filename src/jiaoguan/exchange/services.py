@@ -861,7 +861,8 @@ def transfer_in_register(
         seats=int(data["seats"]),
         fuel=data["fuel"],
         manufacture_date=dt.date.fromisoformat(data["manufacture_date"]),
-        registration_date=clock.today(),
+        # the inspection cycle stays anchored to the first registration (L2 Art. 16)
+        registration_date=dt.date.fromisoformat(data["registration_date"]),
         brand=data.get("brand", ""),
         model_name=data.get("model_name", ""),
         colour=data.get("colour", ""),

@@ -24,6 +24,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from jiaoguan.kernel.errors import DomainError
+
+
+class NotConfigured(DomainError):
+    """This deployment has no province or no exchange key: it can neither send nor receive."""
+
+    status = 503
+    title = "Exchange not configured"
+
 
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
@@ -66,13 +75,17 @@ def public_of(seed_b64: str) -> str:
 def own_province() -> str:
     code = str(settings.EXCHANGE_PROVINCE)
     if len(code) != 2 or not code.isdigit():
-        raise ImproperlyConfigured("JIAOGUAN_PROVINCE must be a 2-digit GB/T 2260 code")
+        raise NotConfigured(
+            "exchange_not_configured", "JIAOGUAN_PROVINCE must be a 2-digit GB/T 2260 code"
+        )
     return code
 
 
 def own_key() -> str:
     if not settings.EXCHANGE_PRIVATE_KEY:
-        raise ImproperlyConfigured("JIAOGUAN_EXCHANGE_KEY is required to send exchange messages")
+        raise NotConfigured(
+            "exchange_not_configured", "JIAOGUAN_EXCHANGE_KEY is required to send messages"
+        )
     return str(settings.EXCHANGE_PRIVATE_KEY)
 
 
