@@ -83,4 +83,5 @@ ZH = {
     "Give the authority prefix": "请填写发牌机关代号",
     "Archive transfer to another province in progress": "转籍办理中",
     "Transferred to another province": "已转出",
+    "This message conflicts with one already applied": "该报文与已处理的报文冲突",
 }

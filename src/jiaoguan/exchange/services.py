@@ -350,7 +350,13 @@ def inbox_receive(*, envelope: Any) -> tuple[InboxMessage, bool]:
     except IntegrityError:
         # a concurrent delivery of the same message stored it first
         with transaction.atomic():
-            existing = InboxMessage.objects.select_for_update().get(message_id=env["id"])
+            existing = InboxMessage.objects.select_for_update().filter(message_id=env["id"]).first()
+            if existing is None:  # another unique constraint: the message repeats a fact
+                raise Conflict(
+                    "conflicting_message",
+                    _("This message conflicts with one already applied"),
+                    field="envelope",
+                ) from None
             return _duplicate(existing, digest, actor), True
 
 
