@@ -428,3 +428,127 @@ def test_home_province_records_a_pass_and_answers(client: Client, guangdong: Any
     car.refresh_from_db()
     assert car.inspection_valid_until == before
     assert OutboxMessage.objects.filter(type="inspection.recorded").count() == 2
+
+
+# --- the new office, in one process --------------------------------------------------------
+
+
+def _archive_from_guangdong(vin: str, id_number: str, to_region: str = "320102") -> dict[str, Any]:
+    transfer = str(uuid.uuid4())
+    archive = {
+        "format": "jiaoguan.archive/1",
+        "transfer": transfer,
+        "kind": "move_out",
+        "sealed_at": "2026-03-09T02:00:00+00:00",
+        "from_office": "440106",
+        "to_region": to_region,
+        "vehicle": {
+            "public_id": str(uuid.uuid4()),
+            "vin": vin,
+            "plate": "粤A12345",
+            "brand": "比亚迪",
+            "model_name": "秦",
+            "colour": "白",
+            "vehicle_class": "small_passenger",
+            "use": "non_commercial",
+            "seats": 5,
+            "fuel": "bev",
+            "van": False,
+            "manufacture_date": "2021-01-01",
+            "registration_date": "2021-02-01",
+            "inspection_valid_until": "2027-02-28",
+        },
+        "owner": {"name": "陈晓", "id_number": id_number, "address": "南京市玄武区"},
+        "history": [],
+        "documents": [],
+    }
+    with override_settings(EXCHANGE_PROVINCE="44", EXCHANGE_PRIVATE_KEY=GD_SEED):
+        seal = signing.sign_bytes(signing.canonical(archive))
+    return from_guangdong(
+        "archive.transfer", {"transfer": transfer, "archive": archive, "seal": seal}
+    )
+
+
+@pytest.mark.django_db
+def test_incoming_archive_through_the_clerks_api(
+    client: Client, guangdong: Any, on_2026: None
+) -> None:
+    import random
+
+    from jiaoguan.demo.seed import make_vin
+    from jiaoguan.plates import services as plates
+    from jiaoguan.plates.constants import Channel
+    from jiaoguan.plates.models import SelectionRight
+    from tests.conftest import new_id_number
+    from tests.plates.conftest import released_pool
+
+    vin = make_vin(random.Random(77), 424_242, 2021)
+    env = _archive_from_guangdong(vin, new_id_number("320102"))
+    r = post(client, env)
+    assert r.json()["result"]["outcome"] == "received", r.content
+    transfer_id = env["body"]["transfer"]
+
+    released_pool()
+    clerk = make_staff("counter_clerk", "3201")
+    client.force_login(clerk)
+    base = f"/api/v1/exchange/transfers/{transfer_id}"
+    r = client.post(base + "/register", content_type="application/json")
+    assert r.status_code == 409  # not accepted yet
+    r = client.post(base + "/accept", data={"prefix": "苏A"}, content_type="application/json")
+    assert r.status_code == 200 and r.json()["state"] == "selecting", r.content
+    r = client.post(base + "/register", content_type="application/json")
+    assert r.status_code == 409 and r.json()["code"] == "number_not_selected"
+
+    transfer = ArchiveTransfer.objects.get(public_id=transfer_id)
+    right = SelectionRight.objects.get(public_id=transfer.selection_right_ref)
+    owner = plates.Acting(Actor(ref=str(right.person.public_id), label="owner"), Channel.ONLINE)
+    draw = plates.draw_make(acting=owner, right=right)
+    held = plates.plate_pick(acting=owner, right=right, draw=draw, number=draw.candidates[0])
+    plates.plate_confirm(actor=CLERK, reservation=held)
+
+    r = client.post(base + "/register", content_type="application/json")
+    assert r.status_code == 200 and r.json()["state"] == "registered", r.content
+    assert r.json()["new_plate"] == draw.candidates[0]
+    vehicle = Vehicle.objects.get(vin=vin)
+    assert vehicle.plate is not None and vehicle.plate.number == draw.candidates[0]
+    assert vehicle.registration_date == dt.date(2021, 2, 1)
+    assert vehicle.region_code == "320102" and vehicle.status == VehicleStatus.NORMAL
+    answer = OutboxMessage.objects.get(type="archive.registered")
+    assert answer.to_province == "44"
+    assert answer.envelope["body"] == {"transfer": transfer_id, "plate": draw.candidates[0]}
+    # a clerk elsewhere neither sees nor moves it
+    client.force_login(make_staff("counter_clerk", "3205"))
+    assert (
+        client.post(
+            base + "/reject", data={"reason": "x"}, content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+
+@pytest.mark.django_db
+def test_incoming_archive_refusals_answer_the_old_office(client: Client, guangdong: Any) -> None:
+    from tests.conftest import new_id_number
+
+    car = make_vehicle(make_person("320102"))
+    # the VIN is registered here already
+    env = _archive_from_guangdong(car.vin, new_id_number("320102"))
+    assert post(client, env).json()["result"] == {
+        "outcome": "rejected",
+        "reason": "vin_registered_here",
+    }
+    # a seal that does not verify (the archive was altered after sealing)
+    import random
+
+    from jiaoguan.demo.seed import make_vin
+
+    env = _archive_from_guangdong(make_vin(random.Random(8), 777_001, 2021), new_id_number())
+    env["body"]["archive"]["owner"]["name"] = "李四"
+    with override_settings(EXCHANGE_PROVINCE="44", EXCHANGE_PRIVATE_KEY=GD_SEED):
+        env["signature"] = signing.sign_bytes(
+            signing.canonical({k: v for k, v in env.items() if k != "signature"})
+        )
+    assert post(client, env).json()["result"]["reason"] == "bad_archive_seal"
+    rejected = OutboxMessage.objects.filter(type="archive.rejected")
+    assert rejected.count() == 2 and {m.to_province for m in rejected} == {"44"}
+    assert ArchiveTransfer.objects.filter(state=TransferState.REJECTED).count() == 2
