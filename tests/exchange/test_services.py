@@ -377,13 +377,14 @@ def test_station_sends_a_foreign_result_home(guangdong: Any) -> None:
     msg = OutboxMessage.objects.get(type="inspection.result")
     assert msg.to_province == "44" and msg.envelope["body"]["outcome"] == "pass"
     assert msg.envelope["body"]["inspection"] == str(inspection.public_id)
-    for change, code in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"vehicle_class": "large_passenger"}, "not_elsewhere"),
         ({"home_province": "32"}, "registered_here"),
         ({"home_province": "11"}, "unknown_peer"),
         ({"vehicle_class": "tank"}, "invalid_class"),
         ({"items": {}}, "items_missing"),
-    ]:
+    ]
+    for change, code in cases:
         with pytest.raises(DomainError) as exc:
             services.foreign_inspection_record(**{**record, **change})
         assert exc.value.code == code, change
