@@ -49,6 +49,7 @@ ROLES: tuple[Role, ...] = (
             *_HANDLE,
             "plates.grant_selection_right",
             "exams.handle_licence_application",
+            "exchange.handle_transfer",
         ),
     ),
     Role(
@@ -150,6 +151,7 @@ ROLES: tuple[Role, ...] = (
             "plates.grant_selection_right",
             "inspection.manage_station",
             "exams.manage_exam_sites",
+            "exchange.handle_transfer",
             *_REVIEW,
         ),
     ),

@@ -139,6 +139,39 @@ VARIABLES: tuple[Var, ...] = (
         "PostgreSQL pass when PostgreSQL is not reachable (CI sets it).",
         "0",
     ),
+    Var(
+        "JIAOGUAN_PROVINCE",
+        "The province this deployment serves (GB/T 2260, 2 digits): the `from` of its "
+        "exchange messages (docs/exchange.md). Dev and test default to 32.",
+        None,
+    ),
+    Var(
+        "JIAOGUAN_EXCHANGE_KEY",
+        "Ed25519 seed (32 bytes, base64url) that signs this deployment's exchange messages "
+        "and sealed archives; `jiaoguan manage exchange keygen` makes one. Required to send.",
+        None,
+    ),
+    Var(
+        "JIAOGUAN_EXCHANGE_LEASE_SECONDS",
+        "How long one delivery attempt holds an outbox message before another may retry it.",
+        "30",
+    ),
+    Var(
+        "JIAOGUAN_EXCHANGE_RETRY_SECONDS",
+        "Wait before the first retry of an unacknowledged message; it doubles each attempt "
+        "(at most 10 minutes).",
+        "2",
+    ),
+    Var(
+        "JIAOGUAN_EXCHANGE_FAULTS",
+        "Test fault points of the exchange (comma-separated; honoured only with DEBUG on).",
+        None,
+    ),
+    Var(
+        "JIAOGUAN_EXCHANGE_FAULT_MARKER",
+        "Path prefix of the marker files written at those fault points (DEBUG only).",
+        None,
+    ),
     Var("JIAOGUAN_TEST_DB", "Database of one test pass: `sqlite` or `postgres`.", "sqlite"),
     Var(
         "JIAOGUAN_TEST_DATABASE_URL",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("jiaoguan.payments.urls")),
     path("", include("jiaoguan.cases.urls")),
     path("", include("jiaoguan.inspection.urls")),
+    path("", include("jiaoguan.exchange.urls")),
     path("", include("jiaoguan.platforms.urls")),
     path("", include("jiaoguan.plates.urls")),
     path("", include("jiaoguan.violations.urls")),

@@ -66,6 +66,8 @@ class VehicleStatus(models.TextChoices):
     MORTGAGED = "mortgaged", _("Mortgaged")
     SEIZED = "seized", _("Seized")
     DEREGISTERED = "deregistered", _("Deregistered")
+    TRANSFERRING = "transferring", _("Archive transfer to another province in progress")
+    TRANSFERRED = "transferred", _("Transferred to another province")
 
 
 class PlateStatus(models.TextChoices):

@@ -9,6 +9,9 @@ DEV_DEFAULTS = {
     # 16 bytes each, base64. Never used outside dev/test (base settings require real ones).
     "JIAOGUAN_FIELD_KEY": "ZGV2LWZpZWxkLWtleS0xNg==",
     "JIAOGUAN_INDEX_KEY": "ZGV2LWluZGV4LWtleS0wMDAwMDAwMDAwMDAwMDA=",
+    # the province of a dev/test deployment, and its Ed25519 exchange seed (base64url, 32 bytes)
+    "JIAOGUAN_PROVINCE": "32",
+    "JIAOGUAN_EXCHANGE_KEY": "ZGV2LWV4Y2hhbmdlLWtleS0wMDAwMDAwMDAwMDAwMDA",
 }
 
 

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "jiaoguan.oauth",
     "jiaoguan.exams",
+    "jiaoguan.exchange",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,16 @@ PORTS = {
     "post": "jiaoguan.partners.adapters.HttpPostService",
     "market": "jiaoguan.orgs.adapters.HttpMarketRegister",
 }
+
+# The national exchange (docs/exchange.md): this deployment's province (GB/T 2260, 2 digits),
+# its Ed25519 signing seed (base64url, `jiaoguan exchange keygen`), how long a delivery
+# attempt holds a message before another may retry it, and (DEBUG only) the test fault points.
+EXCHANGE_PROVINCE = env.get("JIAOGUAN_PROVINCE") or ""
+EXCHANGE_PRIVATE_KEY = env.get("JIAOGUAN_EXCHANGE_KEY") or ""
+EXCHANGE_LEASE_SECONDS = float(env.get("JIAOGUAN_EXCHANGE_LEASE_SECONDS") or "30")
+EXCHANGE_RETRY_SECONDS = float(env.get("JIAOGUAN_EXCHANGE_RETRY_SECONDS") or "2")
+EXCHANGE_FAULTS = (env.get("JIAOGUAN_EXCHANGE_FAULTS") or "") if DEBUG else ""
+EXCHANGE_FAULT_MARKER = (env.get("JIAOGUAN_EXCHANGE_FAULT_MARKER") or "") if DEBUG else ""
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,138 @@
+"""Pages: the counter clerk starts a move-out and handles incoming archives (accept, register,
+refuse); the owner sees the status of their transfers on the portal. The same services and
+selectors as the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiaoguan.audit.services import Actor
+from jiaoguan.exchange import selectors, services
+from jiaoguan.exchange.constants import Direction
+from jiaoguan.exchange.forms import AcceptForm, MoveOutForm, RejectForm
+from jiaoguan.kernel.errors import DomainError, NotFound
+from jiaoguan.registry.selectors import vehicles_for
+
+_FIELDS = {"vehicle": "plate", "to_region": "to_region", "buyer_name": "buyer_name"}
+
+
+def _permissions(user: Any) -> set[str]:
+    return {p for p in (services.HANDLE_PERMISSION,) if user.has_perm(p)}
+
+
+def _error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return render(
+        request,
+        "web/error.html",
+        {"status": exc.status, "message": exc.localised(get_language())},
+        status=exc.status,
+    )
+
+
+@login_required
+def desk(request: HttpRequest) -> HttpResponse:
+    """The clerk's desk: start a move-out, and the transfers of the clerk's region."""
+    user: Any = request.user
+    if not user.has_perm(services.HANDLE_PERMISSION):
+        return _error(request, NotFound("not_found", _("Not found")))
+    form = MoveOutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        vehicle = vehicles_for(user).filter(plate__number=data["plate"].strip().upper()).first()
+        if vehicle is None:
+            form.add_error("plate", _("Vehicle not found"))
+        else:
+            try:
+                transfer = services.transfer_out_start(
+                    actor=Actor.of(user),
+                    permissions=_permissions(user),
+                    scope=user.region_scope,
+                    vehicle=vehicle,
+                    to_region=data["to_region"],
+                    kind=data["kind"],
+                    buyer_name=data["buyer_name"],
+                    buyer_id_number=data["buyer_id_number"],
+                    reason=data["note"],
+                )
+            except DomainError as exc:
+                field = _FIELDS.get(exc.field or "")
+                form.add_error(field, exc.localised(get_language()))
+            else:
+                return redirect("exchange:detail", transfer_id=transfer.public_id)
+    transfers = list(selectors.transfers_for(user)[:100])
+    return render(
+        request,
+        "exchange/desk.html",
+        {
+            "form": form,
+            "incoming": [t for t in transfers if t.direction == Direction.IN],
+            "outgoing": [t for t in transfers if t.direction == Direction.OUT],
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
+    user: Any = request.user
+    try:
+        transfer = selectors.transfer_get(user, transfer_id)
+    except NotFound as exc:
+        return _error(request, exc)
+    return render(
+        request,
+        "exchange/detail.html",
+        {
+            "t": transfer,
+            "events": list(transfer.events.all()),
+            "accept_form": AcceptForm(),
+            "reject_form": RejectForm(),
+            "clerk": user.has_perm(services.HANDLE_PERMISSION),
+        },
+    )
+
+
+@login_required
+@require_POST
+def command(request: HttpRequest, transfer_id: str, name: str) -> HttpResponse:
+    """accept / register / reject an incoming archive."""
+    user: Any = request.user
+    try:
+        transfer = selectors.transfer_get(user, transfer_id)
+        common: dict[str, Any] = {
+            "actor": Actor.of(user),
+            "permissions": _permissions(user),
+            "scope": user.region_scope or "",
+            "transfer": transfer,
+        }
+        if name == "accept":
+            form: Any = AcceptForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("invalid_prefix", _("Give the authority prefix"), field="prefix")
+            services.transfer_in_accept(**common, prefix=form.cleaned_data["authority"].strip())
+        elif name == "register":
+            services.transfer_in_register(**common)
+        elif name == "reject":
+            form = RejectForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("reason_required", _("Give a reason"), field="reason")
+            services.transfer_in_reject(**common, reason=form.cleaned_data["reason"])
+        else:
+            raise NotFound("not_found", _("Not found"))
+    except DomainError as exc:
+        return _error(request, exc)
+    return redirect("exchange:detail", transfer_id=transfer.public_id)
+
+
+@login_required
+def mine(request: HttpRequest) -> HttpResponse:
+    """The owner's transfers and where each stands."""
+    user: Any = request.user
+    transfers = list(selectors.transfers_for(user).prefetch_related("events")[:50])
+    return render(request, "exchange/mine.html", {"transfers": transfers})
