@@ -39,7 +39,7 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-from sandbox import hospital, identity, idreader, insurance, paygate, post, residence, sms, tax
+from sandbox import facecheck, hospital, identity, idreader, insurance, paygate, post, residence, sms, tax
 from sandbox.faults import FaultBoard
 from sandbox.faults import register as register_faults
 from sandbox.routes import BadRequest, JsonObject, Request, Response, RouteTable
@@ -62,6 +62,7 @@ PARTNERS: tuple[Callable[[RouteTable], None], ...] = (
     idreader.register,
     post.register,
     paygate.register,
+    facecheck.register,
 )
 
 

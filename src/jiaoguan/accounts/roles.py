@@ -27,6 +27,9 @@ _VIOLATIONS = (
     "violations.void_violation",
 )
 
+#: see learners' progress; record on-site sessions and void cheated enrolments
+_EDUCATION = ("education.view_progress", "education.record_onsite")
+
 
 @dataclass(frozen=True)
 class Role:
@@ -44,7 +47,7 @@ ROLES: tuple[Role, ...] = (
         "窗口民警/辅警",
         "Counter clerk",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, *_HANDLE, "plates.grant_selection_right"),
+        (*_REGISTRY_READ, *_HANDLE, "plates.grant_selection_right", *_EDUCATION),
     ),
     Role(
         "reviewer",
@@ -108,7 +111,7 @@ ROLES: tuple[Role, ...] = (
         "交通民警",
         "Police officer",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, "registry.change_vehicle_status", *_VIOLATIONS),
+        (*_REGISTRY_READ, "registry.change_vehicle_status", *_VIOLATIONS, _EDUCATION[0]),
     ),
     Role("accident_assistant", "事故协理员", "Rural accident assistant", AccountKind.STAFF),
     Role("insurer_adjuster", "保险理赔员", "Insurer adjuster", AccountKind.STAFF),
@@ -118,7 +121,7 @@ ROLES: tuple[Role, ...] = (
         "监管人员",
         "Supervisor",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, "audit.view_auditevent", "audit.verify_chain"),
+        (*_REGISTRY_READ, "audit.view_auditevent", "audit.verify_chain", _EDUCATION[0]),
     ),
     Role(
         "administrator",

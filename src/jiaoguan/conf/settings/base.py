@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "jiaoguan.licensing",
     "jiaoguan.violations",
     "jiaoguan.plates",
+    "jiaoguan.education",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +177,7 @@ PORTS = {
     "residence": "jiaoguan.partners.adapters.HttpResidencePermits",
     "idreader": "jiaoguan.partners.adapters.HttpIdCardReader",
     "post": "jiaoguan.partners.adapters.HttpPostService",
+    "facecheck": "jiaoguan.education.adapters.HttpFaceCheck",
 }
 
 LOGGING = {
