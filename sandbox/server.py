@@ -39,7 +39,18 @@ from urllib.parse import parse_qs, urlsplit
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import hmac as crypto_hmac
 
-from sandbox import facecheck, hospital, identity, idreader, insurance, paygate, post, residence, sms, tax
+from sandbox import (
+    facecheck,
+    hospital,
+    identity,
+    idreader,
+    insurance,
+    paygate,
+    post,
+    residence,
+    sms,
+    tax,
+)
 from sandbox.faults import FaultBoard
 from sandbox.faults import register as register_faults
 from sandbox.routes import BadRequest, JsonObject, Request, Response, RouteTable

@@ -22,7 +22,14 @@ from jiaoguan.kernel import clock
 from jiaoguan.violations import services as violations
 from jiaoguan.violations.apps import PURPOSE_PREFIX
 from jiaoguan.violations.models import Violation
-from tests.conftest import SANDBOX_KEY, make_citizen, make_licence, make_person, make_staff, make_vehicle
+from tests.conftest import (
+    SANDBOX_KEY,
+    make_citizen,
+    make_licence,
+    make_person,
+    make_staff,
+    make_vehicle,
+)
 
 SH = clock.SHANGHAI
 NOW = dt.datetime(2026, 3, 10, 10, 0, tzinfo=SH)
@@ -43,9 +50,7 @@ def frozen() -> Iterator[None]:
 
 def store_face(sandbox_url: str, id_number: str, image: bytes = FACE) -> None:
     """Put the reference photo of an ID number into the face-check sandbox."""
-    body = json.dumps(
-        {"id_number": id_number, "image": base64.b64encode(image).decode()}
-    ).encode()
+    body = json.dumps({"id_number": id_number, "image": base64.b64encode(image).decode()}).encode()
     request = urllib.request.Request(
         f"{sandbox_url}/facecheck/v1/faces",
         data=body,
@@ -122,7 +127,11 @@ def study(
     for i in range(minutes * 60 // step + 1):
         with clock.frozen(start + dt.timedelta(seconds=i * step)):
             beat = services.study_heartbeat(
-                actor=Actor.of(citizen), principal=citizen, enrolment=enrolment, tab="t1", active=True
+                actor=Actor.of(citizen),
+                principal=citizen,
+                enrolment=enrolment,
+                tab="t1",
+                active=True,
             )
             answers.append(beat)
             if beat["check"]:

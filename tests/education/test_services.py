@@ -48,7 +48,12 @@ def take_exam(world: dict[str, Any], e: Enrolment, *, right: bool = True) -> Exa
 def onsite(world: dict[str, Any], e: Enrolment, day: dt.date, minutes: int = 200) -> None:
     clerk = world["clerk"]
     services.onsite_session_record(
-        actor=Actor.of(clerk), principal=clerk, enrolment=e, day=day, minutes=minutes, place="南京市车管所教室"
+        actor=Actor.of(clerk),
+        principal=clerk,
+        enrolment=e,
+        day=day,
+        minutes=minutes,
+        place="南京市车管所教室",
     )
 
 

@@ -13,6 +13,7 @@ from jiaoguan.api.identifiers import router as identifiers_router
 from jiaoguan.cases.api import router as cases_router
 from jiaoguan.cases.api_outlet import router as outlet_router
 from jiaoguan.documents.api import router as documents_router
+from jiaoguan.education.api import router as education_router
 from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
@@ -65,3 +66,4 @@ api.add_router("/", payments_router)
 api.add_router("/", platforms_router)
 api.add_router("/", plates_router)
 api.add_router("/", violations_router)
+api.add_router("/", education_router)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("jiaoguan.platforms.urls")),
     path("", include("jiaoguan.plates.urls")),
     path("", include("jiaoguan.violations.urls")),
+    path("", include("jiaoguan.education.urls")),
     path("", include("jiaoguan.web.urls")),
 ]
 

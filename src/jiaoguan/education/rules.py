@@ -115,9 +115,7 @@ def full_score_exam_ready(
     return Decision(True, rule, cites, facts=facts)
 
 
-def minutes_ready(
-    *, rule_id: str, minutes: int, required: int, cites: tuple[str, ...]
-) -> Decision:
+def minutes_ready(*, rule_id: str, minutes: int, required: int, cites: tuple[str, ...]) -> Decision:
     """Whether ``minutes`` of counted study reach a course's ``required`` minutes (审验教育:
     at least 3 hours, R162 Art. 73; 学法减分 online: 30 minutes within 3 days, R163 Art. 27)."""
     facts: dict[str, object] = {"minutes": minutes, "minutes_required": required}

@@ -84,9 +84,7 @@ def progress(enrolment: Enrolment, today: dt.date | None = None) -> dict[str, An
         "ready": ready,
         "pending_check": pending,
         "checks": list(enrolment.face_checks.order_by("number")),
-        "voided_minutes": sum(
-            b.seconds for b in enrolment.beats.filter(voided_at__isnull=False)
-        )
+        "voided_minutes": sum(b.seconds for b in enrolment.beats.filter(voided_at__isnull=False))
         // 60,
         "exams": exams,
         "open_exam": next((e for e in exams if e.submitted_at is None), None),

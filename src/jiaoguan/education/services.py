@@ -85,11 +85,10 @@ def _course(code: str) -> Course:
 
 
 def _person_of(principal: Principal) -> Person:
-    if getattr(principal, "kind", "") != AccountKind.CITIZEN or not getattr(
-        principal, "person_id", None
-    ):
+    person_id = getattr(principal, "person_id", None)
+    if getattr(principal, "kind", "") != AccountKind.CITIZEN or not person_id:
         raise Forbidden("citizens_only", _("Only the learner can do this"))
-    return Person.objects.get(pk=principal.person_id)
+    return Person.objects.get(pk=person_id)
 
 
 def _licence_of(person: Person) -> DrivingLicence:
@@ -124,7 +123,11 @@ def reduction_decision(
     A review overdue is not known here (no review records yet): taken as not overdue."""
     index = _cycle_index(licence, today)
     cycle = PointCycle.objects.filter(licence=licence, index=index).first()
-    open_states = (ViolationState.RECORDED, ViolationState.CONTESTED, ViolationState.DRIVER_CONFIRMED)
+    open_states = (
+        ViolationState.RECORDED,
+        ViolationState.CONTESTED,
+        ViolationState.DRIVER_CONFIRMED,
+    )
     offences = (
         Violation.objects.filter(
             licence=licence,
@@ -134,9 +137,7 @@ def reduction_decision(
         .exclude(state=ViolationState.VOID)
         .values_list("twelve_point_offence", flat=True)
     )
-    barring = sorted(
-        {_BARRING_KIND.get(o, o) for o in offences} & set(REDUCTION_BARRING_OFFENCES)
-    )
+    barring = sorted({_BARRING_KIND.get(o, o) for o in offences} & set(REDUCTION_BARRING_OFFENCES))
     first_cycle_start = cycle_bounds(licence.first_issue_date, today)[1]
     fraud_since = dt.datetime.combine(
         first_cycle_start.replace(year=first_cycle_start.year - 2), dt.time(), clock.SHANGHAI
@@ -202,9 +203,7 @@ def _eligibility(course: Course, licence: DrivingLicence, today: dt.date) -> dic
                 citation="R162 Art. 73",
             )
         return {"cycle_index": index, "rule": decision.rule}
-    decision = reduction_decision(
-        licence, minutes=course.minutes, test_passed=True, today=today
-    )
+    decision = reduction_decision(licence, minutes=course.minutes, test_passed=True, today=today)
     if not decision.allowed:
         raise _refuse(decision)
     return {"cycle_index": _cycle_index(licence, today), "rule": decision.rule}
@@ -257,8 +256,10 @@ def enrolment_open(*, actor: Actor, principal: Principal, course: str) -> Enrolm
     """A driver enrols in a course after its duty or eligibility is checked."""
     c = _course(course)
     person = _person_of(principal)
-    licence = DrivingLicence.objects.select_for_update().select_related("person").get(
-        pk=_licence_of(person).pk
+    licence = (
+        DrivingLicence.objects.select_for_update()
+        .select_related("person")
+        .get(pk=_licence_of(person).pk)
     )
     today = clock.today()
     facts = _eligibility(c, licence, today)
@@ -310,7 +311,10 @@ def enrolment_transition(
         f"education.{command}",
         enrolment,
         before={"state": before},
-        after={"state": enrolment.state, **({"result": enrolment.result} if enrolment.result else {})},
+        after={
+            "state": enrolment.state,
+            **({"result": enrolment.result} if enrolment.result else {}),
+        },
         reason=reason,
     )
     return enrolment
@@ -327,9 +331,7 @@ def _own(principal: Principal, enrolment: Enrolment) -> None:
 
 def _void_since_pass(enrolment: Enrolment, check: FaceCheck, now: dt.datetime) -> int:
     """Void every counted beat since the last passed check (or the start): returns seconds."""
-    last = (
-        enrolment.face_checks.filter(state=CheckState.PASSED).order_by("-answered_at").first()
-    )
+    last = enrolment.face_checks.filter(state=CheckState.PASSED).order_by("-answered_at").first()
     beats = enrolment.beats.filter(voided_at__isnull=True, seconds__gt=0)
     if last is not None and last.answered_at is not None:
         beats = beats.filter(at__gt=last.answered_at)
@@ -427,9 +429,7 @@ def study_heartbeat(
     current.counted_seconds += seconds
     if check is None and current.counted_seconds >= current.next_check_at:
         current.checks += 1
-        check = FaceCheck.objects.create(
-            enrolment=current, number=current.checks, requested_at=now
-        )
+        check = FaceCheck.objects.create(enrolment=current, number=current.checks, requested_at=now)
         audit_record(
             actor=actor,
             action="education.check_request",

@@ -48,10 +48,10 @@ from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.kernel.plates import Plate as PlateNumber
 from jiaoguan.licensing.rules import (
     FULL_SCORE,
+    REDUCTION_CAP,
     PointRecord,
     cycle_bounds,
     cycle_end_clearing,
-    REDUCTION_CAP,
     full_score_release,
     full_score_study_days,
     offence_points,
@@ -955,9 +955,7 @@ def points_reduce(
     cycle = _cycle(licence, clock.today())
     done = points_reduced_in(cycle)
     if points < 1 or done + points > REDUCTION_CAP or points > _points_now(licence):
-        raise Conflict(
-            "reduction_cap", _("At most 6 points can be reduced in one scoring cycle")
-        )
+        raise Conflict("reduction_cap", _("At most 6 points can be reduced in one scoring cycle"))
     reduction = PointReduction.objects.create(
         licence=licence,
         cycle=cycle,
