@@ -20,7 +20,7 @@ from jiaoguan.registry.models import DrivingLicence
 from jiaoguan.violations.constants import DutyState
 from jiaoguan.violations.models import EducationDuty, PointReduction
 from tests.conftest import make_citizen, make_licence, make_person, make_vehicle
-from tests.education.conftest import NOW, OTHER_FACE, at, pay, store_face, study, violation
+from tests.education.helpers import NOW, OTHER_FACE, at, pay, store_face, study, violation
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +23,7 @@ from jiaoguan.education.constants import EnrolmentState
 from jiaoguan.kernel.crypto import mask_name
 from jiaoguan.kernel.errors import DomainError
 
+#: the page reports the learner idle after this long without input (settings override)
 IDLE_SECONDS = 300
 
 
@@ -100,7 +102,7 @@ def study(request: HttpRequest, enrolment_id: str) -> HttpResponse:
             "p": selectors.progress(enrolment),
             "studying": enrolment.state == EnrolmentState.STUDYING,
             "interval": services.heartbeat_interval(),
-            "idle": IDLE_SECONDS,
+            "idle": int(getattr(settings, "EDUCATION_IDLE_SECONDS", IDLE_SECONDS)),
             "error": error,
         },
     )
