@@ -29,7 +29,8 @@
       if (!d) { return; }
       counted.textContent = String(Math.floor(d.counted_seconds / 60));
       today.textContent = String(Math.floor(d.today_seconds / 60));
-      status.textContent = d.status;
+      var label = "label" + d.status.charAt(0).toUpperCase() + d.status.slice(1);
+      status.textContent = el.dataset[label] || d.status;
       status.dataset.status = d.status;
       if (d.check) { window.location.reload(); }
     }).catch(function () { status.textContent = "offline"; });
