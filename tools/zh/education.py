@@ -89,6 +89,7 @@ ZH: dict[str, str] = {
     "I have paid: return my licence": "我已缴款：发还驾驶证",
     "Course completed.": "课程已完成。",
     "Points taken off": "已减免记分",
+    "Points taken off by study this cycle: %(n)s (at most 6)": "本周期学法减分：%(n)s分（最多6分）",
     "Your review education is recorded.": "您的审验教育已记录。",
     "Enter the day and the minutes": "请填写日期和分钟数",
     "This education duty is no longer open": "该满分教育已结束",
