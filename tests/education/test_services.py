@@ -440,3 +440,26 @@ def test_exam_scoring_ignores_questions_not_drawn(world: dict[str, Any]) -> None
         services.exam_submit(
             actor=Actor.of(citizen), principal=citizen, attempt=attempt, answers={}
         )
+
+
+def test_reduction_for_a_licence_first_issued_on_29_february(
+    world: dict[str, Any], sandbox_server: Any
+) -> None:
+    from jiaoguan.registry import services as registry
+    from jiaoguan.registry.constants import LicenceTerm
+
+    driver = make_person("320102")
+    car = make_vehicle(driver)
+    lic = registry.licence_issue(
+        actor=Actor.system("tests"),
+        person=driver,
+        classes=["C1"],
+        first_issue_date=dt.date(2016, 2, 29),
+        valid_from=dt.date(2022, 2, 28),
+        term=LicenceTerm.TEN_YEARS,
+        region_code=driver.region_code,
+    )
+    world.update(citizen=make_citizen(driver), vehicle=car, licence=lic)
+    with clock.frozen(dt.datetime(2028, 3, 1, 10, tzinfo=clock.SHANGHAI)):
+        pay(violation(world, 3))
+        assert enrol(world, "reduction-online").kind == "reduction"

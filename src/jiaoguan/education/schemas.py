@@ -144,7 +144,9 @@ class ExamOut(Schema):
 
 
 class AnswersIn(Schema):
-    answers: dict[str, int] = Field(description="Question id -> index of the option chosen")
+    answers: dict[str, int] = Field(
+        max_length=100, description="Question id -> index of the option chosen"
+    )
 
 
 class OnsiteIn(Schema):

@@ -138,10 +138,11 @@ def reduction_decision(
         .values_list("twelve_point_offence", flat=True)
     )
     barring = sorted({_BARRING_KIND.get(o, o) for o in offences} & set(REDUCTION_BARRING_OFFENCES))
-    first_cycle_start = cycle_bounds(licence.first_issue_date, today)[1]
-    fraud_since = dt.datetime.combine(
-        first_cycle_start.replace(year=first_cycle_start.year - 2), dt.time(), clock.SHANGHAI
-    )
+    # the start of the cycle two before the current one: "the last 3 cycles" (Art. 26)
+    since = cycle_bounds(licence.first_issue_date, today)[1]
+    for _back in range(min(index, 2)):
+        since = cycle_bounds(licence.first_issue_date, since - dt.timedelta(days=1))[1]
+    fraud_since = dt.datetime.combine(since, dt.time(), clock.SHANGHAI)
     return point_reduction(
         activity="online",
         minutes=minutes,
