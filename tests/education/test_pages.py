@@ -13,6 +13,7 @@ from django.test import Client
 from jiaoguan.education.catalogue import QUESTIONS
 from jiaoguan.education.models import Enrolment, ExamAttempt, FaceCheck, OnsiteSession
 from jiaoguan.kernel import clock
+from tests.conftest import make_citizen, make_person
 from tests.education.helpers import FACE, NOW, pay, violation
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +106,17 @@ def test_staff_console_records_an_on_site_session(world: dict[str, Any]) -> None
     suzhou = client_for(world["suzhou_clerk"]).get("/console/education/").content.decode()
     assert 'data-testid="no-enrolments"' in suzhou
     assert client_for(world["citizen"]).get("/console/education/").status_code == 404
+
+
+def test_other_learners_pages_are_not_found(world: dict[str, Any]) -> None:
+    import uuid
+
+    violation(world, 12)
+    client_for(world["citizen"]).post("/portal/education/", {"course": "full-score"})
+    e = Enrolment.objects.get()
+    stranger = client_for(make_citizen(make_person("320102")))
+    assert stranger.get(f"/portal/education/{e.public_id}/").status_code == 404
+    assert stranger.get(f"/portal/education/exam/{uuid.uuid4()}/").status_code == 404
+    mine = client_for(world["citizen"])
+    r = mine.post(f"/portal/education/{e.public_id}/", {"action": "check", "check": "zz"})
+    assert r.status_code == 200 and "未找到该身份核验" in r.content.decode()

@@ -21,7 +21,7 @@ from jiaoguan.education import selectors, services
 from jiaoguan.education.catalogue import COURSES, QUESTIONS
 from jiaoguan.education.constants import EnrolmentState
 from jiaoguan.kernel.crypto import mask_name
-from jiaoguan.kernel.errors import DomainError
+from jiaoguan.kernel.errors import DomainError, NotFound
 
 #: the page reports the learner idle after this long without input (settings override)
 IDLE_SECONDS = 300
@@ -37,6 +37,14 @@ def _citizen(request: HttpRequest) -> User:
     if who.kind != "citizen":
         raise Http404
     return who
+
+
+def _found(getter: Any, who: User, key: Any) -> Any:
+    """A scoped read for a page: not found (or not the caller's) is a 404 page."""
+    try:
+        return getter(who, key)
+    except NotFound as exc:
+        raise Http404 from exc
 
 
 @login_required
@@ -84,7 +92,7 @@ def _study_action(request: HttpRequest, who: User, enrolment: Any) -> HttpRespon
 @login_required
 def study(request: HttpRequest, enrolment_id: str) -> HttpResponse:
     who = _citizen(request)
-    enrolment = selectors.enrolment_get(who, enrolment_id)
+    enrolment = _found(selectors.enrolment_get, who, enrolment_id)
     error = ""
     if request.method == "POST":
         try:
@@ -111,7 +119,7 @@ def study(request: HttpRequest, enrolment_id: str) -> HttpResponse:
 @login_required
 def exam(request: HttpRequest, exam_id: str) -> HttpResponse:
     who = _citizen(request)
-    attempt = selectors.exam_get(who, exam_id)
+    attempt = _found(selectors.exam_get, who, exam_id)
     error = ""
     if request.method == "POST" and attempt.submitted_at is None:
         answers: dict[str, int] = {}
