@@ -120,3 +120,31 @@ def test_other_learners_pages_are_not_found(world: dict[str, Any]) -> None:
     mine = client_for(world["citizen"])
     r = mine.post(f"/portal/education/{e.public_id}/", {"action": "check", "check": "zz"})
     assert r.status_code == 200 and "未找到该身份核验" in r.content.decode()
+
+
+def test_the_demo_answers_a_check_only_in_demo_mode(world: dict[str, Any], settings: Any) -> None:
+    violation(world, 12)
+    c = client_for(world["citizen"])
+    c.post("/portal/education/", {"course": "full-score"})
+    e = Enrolment.objects.get()
+    for i in range(e.next_check_at // 60 + 2):
+        with clock.frozen(NOW + dt.timedelta(minutes=i)):
+            c.post(
+                f"/api/v1/education/enrolments/{e.public_id}/heartbeat",
+                {"tab": "x", "active": True},
+                content_type="application/json",
+            )
+    check = FaceCheck.objects.get(state="pending")
+    url = f"/portal/education/{e.public_id}/"
+    when = NOW + dt.timedelta(minutes=i)
+    settings.DEMO_SHOW_OTP = False
+    with clock.frozen(when):
+        assert 'value="demo_check"' not in c.get(url).content.decode()
+        r = c.post(url, {"action": "demo_check", "check": str(check.public_id)})
+    assert "请上传不超过40 KB的照片" in r.content.decode()
+    settings.DEMO_SHOW_OTP = True
+    with clock.frozen(when):
+        assert 'value="demo_check"' in c.get(url).content.decode()
+        c.post(url, {"action": "demo_check", "check": str(check.public_id)})
+    check.refresh_from_db()
+    assert check.state == "passed"

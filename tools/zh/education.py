@@ -89,6 +89,8 @@ ZH: dict[str, str] = {
     "I have paid: return my licence": "我已缴款：发还驾驶证",
     "Course completed.": "课程已完成。",
     "Points taken off": "已减免记分",
+    "Send the photo on file": "发送留存照片",
+    "Demo: answer as if the camera had taken your photo": "演示：按摄像头已拍摄您的照片作答",
     "Points taken off by study this cycle: %(n)s (at most 6)": "本周期学法减分：%(n)s分（最多6分）",
     "Your review education is recorded.": "您的审验教育已记录。",
     "Enter the day and the minutes": "请填写日期和分钟数",

@@ -5,6 +5,7 @@ in the reader's language."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.models import User
@@ -22,6 +23,7 @@ from jiaoguan.education.catalogue import COURSES, QUESTIONS
 from jiaoguan.education.constants import EnrolmentState
 from jiaoguan.kernel.crypto import mask_name
 from jiaoguan.kernel.errors import DomainError, NotFound
+from jiaoguan.partners.client import PartnerClient
 
 #: the page reports the learner idle after this long without input (settings override)
 IDLE_SECONDS = 300
@@ -71,13 +73,33 @@ def portal(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: Demo only: the "photo" the demo learner sends (and the sandbox keeps as the one on file).
+DEMO_PHOTO = b"jiaoguan demo face photo"
+
+
+def _demo_photo(enrolment: Any) -> bytes:
+    """Demo only (DEBUG and JIAOGUAN_DEMO_SHOW_OTP): put a reference photo for the learner into
+    the face-check sandbox and return the same image, as if the camera had taken it."""
+    PartnerClient(gettext_lazy("The demo sandbox")).request(
+        "POST",
+        "/facecheck/v1/faces",
+        {
+            "id_number": enrolment.person.id_number,
+            "image": base64.b64encode(DEMO_PHOTO).decode("ascii"),
+        },
+    )
+    return DEMO_PHOTO
+
+
 def _study_action(request: HttpRequest, who: User, enrolment: Any) -> HttpResponse | None:
     action = request.POST.get("action", "")
     actor = Actor.of(who)
-    if action == "check":
+    if action in ("check", "demo_check"):
         check = selectors.check_get(who, request.POST.get("check", "")[:64])
         upload = request.FILES.get("photo")
         image = upload.read(services.MAX_IMAGE_BYTES + 1) if upload else b""
+        if action == "demo_check" and settings.DEMO_SHOW_OTP:
+            image = _demo_photo(enrolment)
         services.face_check_submit(actor=actor, principal=who, check=check, image=image)
     elif action == "exam":
         attempt = services.exam_start(actor=actor, principal=who, enrolment=enrolment)
@@ -112,6 +134,7 @@ def study(request: HttpRequest, enrolment_id: str) -> HttpResponse:
             "interval": services.heartbeat_interval(),
             "idle": int(getattr(settings, "EDUCATION_IDLE_SECONDS", IDLE_SECONDS)),
             "error": error,
+            "demo": settings.DEMO_SHOW_OTP,
         },
     )
 
