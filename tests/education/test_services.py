@@ -175,6 +175,22 @@ def test_a_second_full_score_waits_for_the_road_test(world: dict[str, Any]) -> N
         second = enrol(world, "full-score")
     assert second.duty == duty
     assert licence(world).status == "suspended"
+    day8 = day0 + dt.timedelta(days=8)
+    for i in range(3):
+        study(world, second, at(day8 + dt.timedelta(days=i)), 185)
+    for i in (3, 4):
+        with clock.frozen(at(day8 + dt.timedelta(days=i), 18)):
+            onsite(world, second, day8 + dt.timedelta(days=i))
+    # a second full score: 14 days of study (R163 Art. 18), then the law exam and 科目三
+    assert duty.study_days == 14
+    with clock.frozen(at(day8 + dt.timedelta(days=12))), pytest.raises(DomainError):
+        take_exam(world, second)
+    with clock.frozen(at(day8 + dt.timedelta(days=13))):
+        assert take_exam(world, second).passed
+    second.refresh_from_db()
+    assert second.state == EnrolmentState.PASSED
+    assert second.result["waiting"] == "exams" and second.result["exams"] == ["road"]
+    assert licence(world).status == "suspended"  # until the road test is passed (Art. 22)
 
 
 # ---- heartbeats --------------------------------------------------------------------------
@@ -463,3 +479,16 @@ def test_reduction_for_a_licence_first_issued_on_29_february(
     with clock.frozen(dt.datetime(2028, 3, 1, 10, tzinfo=clock.SHANGHAI)):
         pay(violation(world, 3))
         assert enrol(world, "reduction-online").kind == "reduction"
+
+
+def test_withdrawing_stops_the_count_and_allows_enrolling_again(world: dict[str, Any]) -> None:
+    violation(world, 12)
+    e = enrol(world, "full-score")
+    citizen = world["citizen"]
+    services.enrolment_withdraw(actor=Actor.of(citizen), principal=citizen, enrolment=e)
+    with pytest.raises(Conflict):
+        beat(world, e, NOW + dt.timedelta(minutes=1))
+    again = enrol(world, "full-score")
+    assert again.pk != e.pk and again.duty == e.duty
+    events = list(e.events.order_by("id").values_list("command", "to_state"))
+    assert events == [("enrol", "studying"), ("withdraw", "withdrawn")]
