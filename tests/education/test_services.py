@@ -328,6 +328,8 @@ def test_review_education_is_for_large_classes_with_points_in_the_last_cycle(
     e.refresh_from_db()
     assert e.state == EnrolmentState.COMPLETED
     assert e.result["review_education_hours"] == 3 and e.result["cycle"] == 10
+    assert selectors.review_education_done(b2.pk, 9) == e
+    assert selectors.review_education_done(b2.pk, 8) is None
 
 
 # ---- 学法减分 (R163 Arts. 25–27) --------------------------------------------------------
@@ -492,3 +494,23 @@ def test_withdrawing_stops_the_count_and_allows_enrolling_again(world: dict[str,
     assert again.pk != e.pk and again.duty == e.duty
     events = list(e.events.order_by("id").values_list("command", "to_state"))
     assert events == [("enrol", "studying"), ("withdraw", "withdrawn")]
+
+
+def test_a_voided_enrolment_bars_reduction_for_three_cycles(world: dict[str, Any]) -> None:
+    """Cheating voids the record (R162 Art. 100, R163 Art. 31) and bars 学法减分 (Art. 26)."""
+    pay(violation(world, 3))
+    e = enrol(world, "reduction-online")
+    clerk = world["clerk"]
+    with pytest.raises(DomainError) as exc:
+        services.enrolment_void(actor=Actor.of(clerk), principal=clerk, enrolment=e, reason=" ")
+    assert exc.value.code == "reason_required"
+    services.enrolment_void(
+        actor=Actor.of(clerk), principal=clerk, enrolment=e, reason="他人代学：人脸核验不符"
+    )
+    with pytest.raises(DomainError) as exc:
+        enrol(world, "reduction-online")
+    assert exc.value.code == "education_fraud"
+    # three cycles later (cycles start on 1 May) the bar is gone
+    with clock.frozen(dt.datetime(2028, 5, 2, 10, tzinfo=clock.SHANGHAI)):
+        pay(violation(world, 3))
+        assert enrol(world, "reduction-online").state == EnrolmentState.STUDYING

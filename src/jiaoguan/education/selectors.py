@@ -19,7 +19,7 @@ from jiaoguan.accounts.principal import Principal
 from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.education import services
 from jiaoguan.education.catalogue import COURSES
-from jiaoguan.education.constants import CheckState, CourseKind
+from jiaoguan.education.constants import CheckState, CourseKind, EnrolmentState
 from jiaoguan.education.models import Enrolment, ExamAttempt, FaceCheck
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import NotFound
@@ -65,6 +65,21 @@ def exam_get(principal: Principal, public_id: str | uuid.UUID) -> ExamAttempt:
         )
     except (ValueError, ObjectDoesNotExist) as exc:
         raise NotFound("not_found", _("Exam not found")) from exc
+
+
+def review_education_done(licence_id: int, cycle_index: int) -> Enrolment | None:
+    """The completed 审验教育 of a licence for the review after cycle ``cycle_index`` (0-based,
+    as ``PointCycle.index``), for the licence review to read (R162 Art. 73)."""
+    return (
+        Enrolment.objects.filter(
+            licence_id=licence_id,
+            kind=CourseKind.REVIEW,
+            cycle_index=cycle_index,
+            state=EnrolmentState.COMPLETED,
+        )
+        .order_by("completed_at")
+        .first()
+    )
 
 
 def progress(enrolment: Enrolment, today: dt.date | None = None) -> dict[str, Any]:
