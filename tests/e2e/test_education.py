@@ -4,7 +4,8 @@ The server's clock is moved by the test (days must pass: R163 Art. 19 counts stu
 the browser's timers run on Playwright's fake clock, so each heartbeat of the course page is
 one 10-minute step of both. The driver signs in, enrols, studies three online days of more
 than 3 hours each, answers every identity check with their photo (the face-check sandbox
-compares it over HTTP), the education office records two on-site days, and on the last day of
+compares it over HTTP), a clerk of the education office records two on-site days on the
+console, and on the last day of
 the 7-day period the driver takes the exam: the points are cleared and the licence returned."""
 
 from __future__ import annotations
@@ -13,16 +14,16 @@ import datetime as dt
 import re
 from typing import Any
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 
-from jiaoguan.audit.services import Actor
-from jiaoguan.education import services
 from jiaoguan.education.catalogue import QUESTIONS
-from jiaoguan.education.models import Enrolment, FaceCheck
+from jiaoguan.education.models import FaceCheck
 from jiaoguan.kernel import clock
 from jiaoguan.registry.models import DrivingLicence
 from tests.conftest import make_citizen, make_licence, make_person, make_staff, make_vehicle
+from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.test_journeys import code_step, password_step, sms_code
 from tests.education.helpers import FACE, at, pay, store_face, violation
 
@@ -34,6 +35,7 @@ DAY0 = dt.date(2026, 3, 10)
 
 def test_a_driver_with_12_points_completes_full_score_education_online_and_gets_the_licence_back(
     page: Any,
+    browser: Any,
     live_server: Any,
     sandbox_server: Any,
     settings: Any,
@@ -99,19 +101,27 @@ def test_a_driver_with_12_points_completes_full_score_education_online_and_gets_
     assert not FaceCheck.objects.exclude(state="passed").exists()
     screenshot("education-3-studied")
 
-    # the education office records two on-site days (its console is tested on its own)
+    # the education office records the two on-site days on its console
     clerk = make_staff("counter_clerk", "3201")
-    enrolment = Enrolment.objects.get()
+    office = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    console = office.new_page()
+    console.set_default_timeout(10_000)
+    password_step(console, live_server.url, clerk.username)
+    code_step(console, pyotp.TOTP(clerk.totp_secret).at(now["at"]))
+    expect(console).to_have_url(re.compile(r"/console/$"))
     for day in (3, 4):
         now["at"] = at(DAY0 + dt.timedelta(days=day), 18)
-        services.onsite_session_record(
-            actor=Actor.of(clerk),
-            principal=clerk,
-            enrolment=enrolment,
-            day=now["at"].date(),
-            minutes=200,
-            place="南京市公安局交通管理局教育中心",
+        console.goto(f"{live_server.url}/console/education/")
+        form = console.get_by_test_id("onsite-form")
+        form.get_by_label("日期").fill(now["at"].date().isoformat())
+        form.get_by_label("分钟").fill("200")
+        form.get_by_label("地点").fill("南京市公安局交通管理局教育中心")
+        form.get_by_test_id("onsite-record").click()
+        expect(console.get_by_test_id("enrolment-row")).to_contain_text(
+            f"5 ({day - 2}) / 5 (2)" if day == 4 else "4 (1) / 5 (2)"
         )
+    console.screenshot(path=str(SCREENSHOTS / "e2e-education-4-office.png"), full_page=True)
+    office.close()
 
     now["at"] = at(DAY0 + dt.timedelta(days=6), 9)  # the last day of the 7-day period
     page.clock.set_system_time(now["at"])
@@ -124,11 +134,11 @@ def test_a_driver_with_12_points_completes_full_score_education_online_and_gets_
         q = questions.nth(i)
         right = QUESTIONS[q.get_attribute("data-qid") or ""].answer
         q.locator(f"input[value='{right}']").check()
-    screenshot("education-4-exam")
+    screenshot("education-5-exam")
     page.get_by_test_id("exam-submit").click()
     expect(page.get_by_test_id("score")).to_have_text("100")
     expect(page.get_by_test_id("licence-returned")).to_be_visible()
-    screenshot("education-5-licence-returned")
+    screenshot("education-6-licence-returned")
 
     page.goto(f"{live_server.url}/portal/")
     expect(page.get_by_test_id("licence-points")).to_have_text("0 / 12")
