@@ -32,7 +32,7 @@ from jiaoguan.audit.services import Actor, audit_record
 from jiaoguan.cases.rules import Decision
 from jiaoguan.education import rules, workflow
 from jiaoguan.education.catalogue import COURSES, QUESTIONS, REDUCTION_WINDOW_DAYS, Course, bank_for
-from jiaoguan.education.constants import BeatStatus, CheckState, CourseKind, EnrolmentState
+from jiaoguan.education.constants import CheckState, CourseKind, EnrolmentState
 from jiaoguan.education.models import (
     Enrolment,
     EnrolmentEvent,
@@ -441,7 +441,7 @@ def study_heartbeat(
         )
     current.save(update_fields=["last_beat_at", "counted_seconds", "checks"])
     return {
-        "status": status if status != BeatStatus.START else BeatStatus.START.value,
+        "status": status,
         "credited": seconds,
         "counted_seconds": current.counted_seconds,
         "today_seconds": day_seconds(current, now.astimezone(clock.SHANGHAI).date()),
