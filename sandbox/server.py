@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives import hmac as crypto_hmac
 
 from sandbox import (
     beacon,
+    facecheck,
     hospital,
     identity,
     idreader,
@@ -76,6 +77,7 @@ PARTNERS: tuple[Callable[[RouteTable], None], ...] = (
     paygate.register,
     register_market,
     beacon.register,
+    facecheck.register,
 )
 
 

@@ -27,6 +27,9 @@ _VIOLATIONS = (
     "violations.void_violation",
 )
 
+#: see learners' progress; record on-site sessions and void cheated enrolments
+_EDUCATION = ("education.view_progress", "education.record_onsite")
+
 
 @dataclass(frozen=True)
 class Role:
@@ -50,6 +53,7 @@ ROLES: tuple[Role, ...] = (
             "plates.grant_selection_right",
             "exams.handle_licence_application",
             "exchange.handle_transfer",
+            *_EDUCATION,
         ),
     ),
     Role(
@@ -115,7 +119,7 @@ ROLES: tuple[Role, ...] = (
         "交通民警",
         "Police officer",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, "registry.change_vehicle_status", *_VIOLATIONS),
+        (*_REGISTRY_READ, "registry.change_vehicle_status", *_VIOLATIONS, _EDUCATION[0]),
     ),
     Role("accident_assistant", "事故协理员", "Rural accident assistant", AccountKind.STAFF),
     Role("insurer_adjuster", "保险理赔员", "Insurer adjuster", AccountKind.STAFF),
@@ -133,7 +137,7 @@ ROLES: tuple[Role, ...] = (
         "监管人员",
         "Supervisor",
         AccountKind.STAFF,
-        (*_REGISTRY_READ, "audit.view_auditevent", "audit.verify_chain"),
+        (*_REGISTRY_READ, "audit.view_auditevent", "audit.verify_chain", _EDUCATION[0]),
     ),
     Role(
         "administrator",

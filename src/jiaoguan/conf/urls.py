@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("jiaoguan.violations.urls")),
     path("", include("jiaoguan.orgs.urls")),
     path("", include("jiaoguan.exams.urls")),
+    path("", include("jiaoguan.education.urls")),
     path("", include("jiaoguan.web.urls")),
 ]
 

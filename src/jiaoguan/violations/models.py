@@ -189,3 +189,22 @@ class PointEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.points} points ({self.kind}, {self.state})"
+
+
+class PointReduction(models.Model):
+    """Points taken off a cycle by traffic-safety study (学法减分, R163 Arts. 25–27), at most 6
+    a cycle. ``source_ref`` names what earned it (the education app's enrolment)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    licence = models.ForeignKey(
+        "registry.DrivingLicence", on_delete=models.PROTECT, related_name="point_reductions"
+    )
+    cycle = models.ForeignKey(PointCycle, on_delete=models.PROTECT, related_name="reductions")
+    points = models.PositiveSmallIntegerField()
+    activity = models.CharField(max_length=16)  # "online", "onsite", "public_service"
+    source_ref = models.CharField(max_length=64, unique=True)
+    rule = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"-{self.points} ({self.activity})"

@@ -173,6 +173,7 @@ class PointsOut(Schema):
     close_pending: bool = Field(description="An ended cycle still waits for the cycle-end job")
     ledger: list[EntryOut]
     duty: DutyOut | None = Field(description="The open full-score education duty")
+    reduced: int = Field(0, description="Points taken off this cycle by study (R163 Art. 25)")
 
     @staticmethod
     def build(s: PointsSummary) -> PointsOut:
@@ -185,4 +186,5 @@ class PointsOut(Schema):
             close_pending=s.close_pending,
             ledger=[EntryOut.build(e) for e in s.entries],
             duty=DutyOut.build(s.duty) if s.duty else None,
+            reduced=s.reduced,
         )

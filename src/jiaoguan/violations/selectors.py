@@ -30,7 +30,13 @@ from jiaoguan.licensing.rules import FULL_SCORE, cycle_bounds
 from jiaoguan.registry.models import DrivingLicence
 from jiaoguan.registry.selectors import region_filter
 from jiaoguan.violations.constants import DutyState
-from jiaoguan.violations.models import EducationDuty, PointCycle, PointEntry, Violation
+from jiaoguan.violations.models import (
+    EducationDuty,
+    PointCycle,
+    PointEntry,
+    PointReduction,
+    Violation,
+)
 
 VIEW_PERMISSION = "violations.view_violation"
 
@@ -89,6 +95,8 @@ class PointsSummary:
     duty: EducationDuty | None = None
     #: an ended cycle is still waiting for the cycle-end job (the points shown are its own)
     close_pending: bool = False
+    #: points taken off this cycle by study (学法减分, R163 Art. 25)
+    reduced: int = 0
 
 
 def points_summary(person_id: int | None, *, on: dt.date | None = None) -> PointsSummary | None:
@@ -116,6 +124,11 @@ def points_summary(person_id: int | None, *, on: dt.date | None = None) -> Point
         entries=entries,
         duty=duty,
         close_pending=pending,
+        reduced=sum(
+            PointReduction.objects.filter(licence=licence, cycle__index=index).values_list(
+                "points", flat=True
+            )
+        ),
     )
 
 

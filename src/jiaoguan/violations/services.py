@@ -48,9 +48,11 @@ from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.kernel.plates import Plate as PlateNumber
 from jiaoguan.licensing.rules import (
     FULL_SCORE,
+    REDUCTION_CAP,
     PointRecord,
     cycle_bounds,
     cycle_end_clearing,
+    full_score_release,
     full_score_study_days,
     offence_points,
     point_value,
@@ -68,6 +70,7 @@ from jiaoguan.violations.models import (
     EducationDuty,
     PointCycle,
     PointEntry,
+    PointReduction,
     Violation,
     ViolationEvent,
 )
@@ -676,7 +679,8 @@ def _points_now(licence: DrivingLicence) -> int:
     """The points counting in the cycle that contains today."""
     cycle = _cycle(licence, clock.today())
     opening = _opening_counts(cycle) if cycle.closed_at is None else 0
-    return _sum(cycle.entries.filter(state=EntryState.ACTIVE)) + opening
+    points = _sum(cycle.entries.filter(state=EntryState.ACTIVE)) + opening
+    return max(points - _sum(cycle.reductions.all()), 0)
 
 
 def _sync_points(
@@ -745,7 +749,10 @@ def _pending(cycle: PointCycle) -> int:
     """Points of a cycle not yet taken in by a full score (cleared ones included: a cycle's
     end does not undo its accumulation when a late violation is added)."""
     taken = cycle.duties.filter(state__in=(DutyState.OPEN, DutyState.COMPLETED)).exists()
-    return _sum(_counted(cycle).filter(duty__isnull=True)) + (0 if taken else cycle.opening_points)
+    pending = _sum(_counted(cycle).filter(duty__isnull=True))
+    pending += 0 if taken else cycle.opening_points
+    # points taken off by study (R163 Art. 25) no longer count towards 12
+    return pending - _sum(cycle.reductions.all())
 
 
 def _duty_points(duty: EducationDuty) -> int:
@@ -834,18 +841,148 @@ def _duty_recompute(actor: Actor, duty: EducationDuty, licence: DrivingLicence) 
     )
 
 
-def _duty_end(actor: Actor, duty: EducationDuty, state: str, reason: str) -> None:
+def _duty_end(
+    actor: Actor, duty: EducationDuty, state: str, reason: str, after: Any = None
+) -> None:
+    command = "complete" if state == DutyState.COMPLETED else "cancel"
+    if not workflow.duty_allowed(command, duty.state):
+        raise Conflict("invalid_state", _("This education duty is no longer open"))
     duty.state, duty.closed_at, duty.reason = state, clock.now(), reason[:500]
     duty.save(update_fields=["state", "closed_at", "reason"])
-    duty.entries.exclude(state=EntryState.VOID).update(duty=None)
+    if state != DutyState.COMPLETED:
+        # a completed duty keeps its entries: the cycle's points were taken in by it
+        duty.entries.exclude(state=EntryState.VOID).update(duty=None)
     audit_record(
         actor=actor,
         action=f"points.duty_{state}",
         object_type="education_duty",
         object_ref=str(duty.public_id),
+        after=after,
         reason=reason,
         subject_person_ref=str(duty.licence.person.public_id),
     )
+
+
+# ---- education (the education app calls these) ------------------------------------------
+
+
+def duty_fines_unpaid(duty: EducationDuty) -> int:
+    """How many violations of a duty still have their fine to pay (R163 Art. 23)."""
+    return (
+        Violation.objects.filter(
+            point_entries__duty=duty, state=State.DRIVER_CONFIRMED, fine_fen__gt=0
+        )
+        .distinct()
+        .count()
+    )
+
+
+@transaction.atomic
+def education_duty_complete(
+    *, actor: Actor, duty: EducationDuty, exams_passed: bool, source_ref: str
+) -> EducationDuty:
+    """The full-score process ends (R163 Art. 23): once the study is done and the exams are
+    passed (``exams_passed``, decided by the education app) **and** every fine is paid, the
+    duty's points are cleared and the detained licence is returned. Refused with the rule's
+    reason otherwise; the duty stays open."""
+    licence = (
+        DrivingLicence.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=duty.licence_id)
+    )
+    duty = EducationDuty.objects.select_for_update().get(pk=duty.pk)
+    if not workflow.duty_allowed("complete", duty.state):
+        raise Conflict("invalid_state", _("This education duty is no longer open"))
+    decision = full_score_release(exams_passed=exams_passed, fines_unpaid=duty_fines_unpaid(duty))
+    if not decision.allowed:
+        raise DomainError(decision.code, _(decision.message), citation=decision.citations[0])
+    entries = list(duty.entries.filter(state=EntryState.ACTIVE).select_related("violation"))
+    now = clock.now()
+    PointEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+        state=EntryState.CLEARED, settled_at=now
+    )
+    _duty_end(
+        actor,
+        duty,
+        DutyState.COMPLETED,
+        "R163 Art. 23",
+        after={
+            "cleared": sum(e.points for e in entries) + duty.cycle.opening_points,
+            "education": source_ref,
+            "rule": decision.rule,
+        },
+    )
+    for v in {e.violation for e in entries}:
+        v.refresh_from_db()
+        _close_if_settled(actor, v)
+    _sync_points(
+        actor,
+        licence,
+        reason="R163 Art. 23: full-score education completed",
+        detained=False if licence.status == "suspended" else None,
+    )
+    return duty
+
+
+def points_reduced_in(cycle: PointCycle) -> int:
+    return _sum(cycle.reductions.all())
+
+
+@transaction.atomic
+def points_reduce(
+    *,
+    actor: Actor,
+    licence: DrivingLicence,
+    points: int,
+    activity: str,
+    source_ref: str,
+    rule: str,
+) -> PointReduction:
+    """Take ``points`` off the current cycle for traffic-safety study (学法减分, R163 Arts.
+    25–27); the education app has decided the reduction with ``licensing.rules.point_reduction``
+    (``rule``). The 6-point cap of the cycle is checked again here under the licence lock, so
+    two completions at once cannot pass it. The same ``source_ref`` is never counted twice."""
+    licence = (
+        DrivingLicence.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .get(pk=licence.pk)
+    )
+    _ledger_start(licence)
+    _catch_up(actor, licence)
+    existing = PointReduction.objects.filter(source_ref=source_ref).first()
+    if existing is not None:
+        return existing
+    cycle = _cycle(licence, clock.today())
+    done = points_reduced_in(cycle)
+    if points < 1 or done + points > REDUCTION_CAP or points > _points_now(licence):
+        raise Conflict("reduction_cap", _("At most 6 points can be reduced in one scoring cycle"))
+    reduction = PointReduction.objects.create(
+        licence=licence,
+        cycle=cycle,
+        points=points,
+        activity=activity,
+        source_ref=source_ref,
+        rule=rule,
+        created_at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="points.reduce",
+        object_type="point_reduction",
+        object_ref=str(reduction.public_id),
+        after={
+            "points": points,
+            "cycle": cycle.index + 1,
+            "reduced_in_cycle": done + points,
+            "activity": activity,
+            "education": source_ref,
+            "rule": rule,
+        },
+        reason="R163 Art. 25",
+        subject_person_ref=str(licence.person.public_id),
+    )
+    _sync_points(actor, licence, reason="R163 Art. 25: points reduced by study")
+    return reduction
 
 
 # ---- the end of a cycle ------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jiaoguan.violations.constants import DutyState
 from jiaoguan.violations.constants import State as S
 
 VOID_PERMISSION = "violations.void_violation"
@@ -77,4 +78,34 @@ TRANSITIONS: dict[str, Transition] = {
 
 def allowed(command: str, state: str) -> bool:
     transition = TRANSITIONS.get(command)
+    return transition is not None and state in transition.source
+
+
+#: The full-score education duty (R163 Arts. 17–23): opened at 12 points by the ledger; the
+#: education app completes it (study done, exams passed, fines paid: Art. 23); a void that
+#: leaves it below 12 points cancels it (Art. 16).
+DUTY_TRANSITIONS: dict[str, Transition] = {
+    t.command: t
+    for t in (
+        Transition(
+            "complete",
+            frozenset({DutyState.OPEN}),
+            DutyState.COMPLETED,
+            "system",
+            citation="R163 Art. 23",
+        ),
+        Transition(
+            "cancel",
+            frozenset({DutyState.OPEN}),
+            DutyState.CANCELLED,
+            "system",
+            reason_required=True,
+            citation="R163 Art. 16",
+        ),
+    )
+}
+
+
+def duty_allowed(command: str, state: str) -> bool:
+    transition = DUTY_TRANSITIONS.get(command)
     return transition is not None and state in transition.source

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jiaoguan.oauth",
     "jiaoguan.exams",
     "jiaoguan.exchange",
+    "jiaoguan.education",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,7 @@ PORTS = {
     "idreader": "jiaoguan.partners.adapters.HttpIdCardReader",
     "post": "jiaoguan.partners.adapters.HttpPostService",
     "market": "jiaoguan.orgs.adapters.HttpMarketRegister",
+    "facecheck": "jiaoguan.education.adapters.HttpFaceCheck",
 }
 
 # The national exchange (docs/exchange.md): this deployment's province (GB/T 2260, 2 digits),
