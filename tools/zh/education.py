@@ -14,8 +14,6 @@ ZH: dict[str, str] = {
     "Gap too long": "间隔过长",
     "Identity check pending": "待身份核验",
     "Pending": "待核验",
-    "Passed": "已通过",
-    "Failed": "未通过",
     "Missed": "超时未核验",
     "The study period has not run yet": "学习期限尚未届满",
     "The study time required has not been completed yet": "尚未完成规定的学习时长",

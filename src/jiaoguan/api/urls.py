@@ -13,9 +13,9 @@ from jiaoguan.api.identifiers import router as identifiers_router
 from jiaoguan.cases.api import router as cases_router
 from jiaoguan.cases.api_outlet import router as outlet_router
 from jiaoguan.documents.api import router as documents_router
+from jiaoguan.education.api import router as education_router
 from jiaoguan.exams.api import router as exams_router
 from jiaoguan.exchange.api import router as exchange_router
-from jiaoguan.education.api import router as education_router
 from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
