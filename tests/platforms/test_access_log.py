@@ -143,3 +143,16 @@ def test_partner_reads_of_vehicles_and_licences_are_in_the_owners_log(
     # the citizen's own reads are not logged as reads by others
     client_for(mine).get(f"/api/v1/vehicles/{vehicle.public_id}")
     assert len(client_for(mine).get("/api/v1/me/access-log").json()["items"]) == 3
+
+
+def test_the_access_view_labels_are_in_the_catalogue() -> None:
+    """The labels are extracted by makemessages and shown in Chinese (they were marked with an
+    alias that makemessages does not read, so the zh-hans page showed them in English)."""
+    from django.utils import translation
+
+    from jiaoguan.platforms.selectors import OTHER_READ, READ_ACTIONS, READER_KINDS
+
+    with translation.override("zh-hans"):
+        assert str(READ_ACTIONS["person.read"]) == "查阅了您的个人信息"
+        assert str(READER_KINDS["anonymous"]) == "匿名"
+        assert str(OTHER_READ) != "Read your data"

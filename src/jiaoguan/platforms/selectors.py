@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.utils.translation import gettext_lazy as _lazy
 
 from jiaoguan.accounts.models import User
 from jiaoguan.accounts.roles import ROLE_BY_CODE
@@ -231,23 +230,23 @@ def consent_chain_verify(person: Person) -> ChainCheck:
 
 #: Audit actions that are reads of a person's data, with what the person is told.
 READ_ACTIONS: dict[str, Any] = {
-    "person.read": _lazy("Read your personal record"),
-    "documents.document_read": _lazy("Opened one of your documents"),
-    "window.id_card_read": _lazy("Read your ID card at a service window"),
-    SHARE_VIEW_ACTION: _lazy("Checked your driving licence with a share code"),
+    "person.read": gettext_lazy("Read your personal record"),
+    "documents.document_read": gettext_lazy("Opened one of your documents"),
+    "window.id_card_read": gettext_lazy("Read your ID card at a service window"),
+    SHARE_VIEW_ACTION: gettext_lazy("Checked your driving licence with a share code"),
     "app.licence_read": gettext_lazy("An app you authorised read your driving licence"),
     "app.points_read": gettext_lazy("An app you authorised read your points"),
     "app.violations_read": gettext_lazy("An app you authorised read your violations"),
     "app.vehicles_read": gettext_lazy("An app you authorised read your vehicles"),
 }
-OTHER_READ = _lazy("Read your data")
-KNOWN_PURPOSES: dict[str, Any] = {SHARE_PURPOSE: _lazy("Licence check by share code")}
+OTHER_READ = gettext_lazy("Read your data")
+KNOWN_PURPOSES: dict[str, Any] = {SHARE_PURPOSE: gettext_lazy("Licence check by share code")}
 READER_KINDS: dict[str, Any] = {
-    SHARE_VIEWER_ROLE: _lazy("Holder of your share code"),
-    "partner_system": _lazy("Partner system"),
+    SHARE_VIEWER_ROLE: gettext_lazy("Holder of your share code"),
+    "partner_system": gettext_lazy("Partner system"),
     "third_party_app": gettext_lazy("App you authorised"),
-    "system": _lazy("System"),
-    "anonymous": _lazy("Anonymous"),
+    "system": gettext_lazy("System"),
+    "anonymous": gettext_lazy("Anonymous"),
 }
 _CURSOR_SALT = "jiaoguan.platforms.access-log"
 MAX_PAGE = 100
