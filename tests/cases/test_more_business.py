@@ -666,3 +666,34 @@ def test_the_application_page_labels_its_fields_in_the_readers_language() -> Non
     text = page.decode()
     assert '<label for="f-phone">联系电话</label>' in text
     assert "<dt>id_number_masked</dt>" not in text and "<dt>phone</dt>" not in text
+
+
+def test_exemption_label_waits_for_the_vehicles_violations_to_be_handled() -> None:
+    """R164 Art. 54 (DOMAIN.md §4.3): violations closed before the label. An unhandled
+    violation refuses it, citing the rule; once its fine is paid the label is issued."""
+    from jiaoguan.violations import services as violations
+    from jiaoguan.violations.models import Violation
+
+    person, subject, _changes = _exempt_setup()
+    vehicle = Vehicle.objects.get(public_id=subject)
+    assert vehicle.plate is not None
+    officer = make_staff("police_officer", "3201")
+    violation, _created = violations.violation_record(
+        actor=Actor.of(officer),
+        principal=officer,
+        plate_number=vehicle.plate.number,
+        occurred_at=clock.now() - dt.timedelta(days=2),
+        place="中山路",
+        region_code="320102",
+        offence_code="1625",
+        description="驾驶机动车违反道路交通信号灯通行",
+        citation="《道路交通安全法》第38条、第90条",
+        points=3,
+        fine_fen=20000,
+        evidence=[],
+    )
+    app = run(person, "exemption_label", "online", subject)
+    assert app.state == "rejected" and app.refusal["code"] == "violations_open"
+    assert "R164 Art. 54" in app.refusal["citations"]
+    Violation.objects.filter(pk=violation.pk).update(state="paid")
+    assert run(person, "exemption_label", "online", subject).state == "completed"

@@ -276,6 +276,20 @@ def test_open_violations_block_the_move(guangdong: Any, car: Vehicle) -> None:
 
 
 @pytest.mark.django_db
+def test_a_paid_violation_no_longer_blocks_the_move(guangdong: Any, car: Vehicle) -> None:
+    """Paid is handled: the decision stays "paid" only until its points are settled at the
+    cycle end, which must not hold up the owner (violations.selectors.UNHANDLED_STATES)."""
+    from jiaoguan.violations.models import Violation
+    from tests.violations.conftest import record
+
+    officer = make_staff("police_officer", "3201")
+    violation = record({"vehicle": car, "officer": officer})
+    Violation.objects.filter(pk=violation.pk).update(state="paid")
+    start(car)
+    assert OutboxMessage.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_rejection_from_the_new_office_restores_the_vehicle(
     client: Client, guangdong: Any, car: Vehicle, on_2026: None
 ) -> None:

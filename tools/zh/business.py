@@ -38,4 +38,5 @@ ZH: dict[str, str] = {
     "Other reason (judged by a reviewer)": "其他事由（由审核人员审核）",
     "Temporary driving plate": "临时行驶车号牌",
     "Unknown matter to defer": "未知的延期事项",
+    "This vehicle has violations not yet handled: handle them first": "该车有尚未处理完毕的交通违法记录，请先处理",
 }

@@ -316,6 +316,12 @@ def _exemption(app: Application) -> rules.Decision:
     )
 
 
+def _violations_handled(app: Application) -> rules.Decision:
+    from jiaoguan.violations.selectors import unhandled_count
+
+    return rules.violations_handled(unhandled=unhandled_count(_vehicle(app).pk))
+
+
 #: States in which a plate replacement is under way (submitted, not yet finished).
 OPEN_STATES = (
     State.VERIFYING,
@@ -368,7 +374,7 @@ RULES: dict[str, list[Callable[[Application], rules.Decision]]] = {
     "review_deferral": [_usable, _deferral],
     "medical_deferral": [_usable, _deferral],
     "licence_cancellation": [_cancellation],
-    "exemption_label": [_exemption],
+    "exemption_label": [_exemption, _violations_handled],
     "temporary_plate": [_temporary_plate],
     "vehicle_registration": [_registration],
 }

@@ -385,6 +385,25 @@ def details_changed(*, recorded_name: str, new_name: str) -> Decision:
 EXEMPTION_CITES = ("R164 Art. 55", "R164 Art. 54", "DOMAIN.md §4.2")
 
 
+def violations_handled(*, unhandled: int) -> Decision:
+    """The inspection label is issued only when the vehicle's violations are handled (R164
+    Art. 54; DOMAIN.md §4.3: "violations and accidents closed"). Handled means the decision is
+    paid, closed or void (``violations.selectors.UNHANDLED_STATES``). Accidents are not
+    decided: there is no accidents register yet."""
+    facts: dict[str, object] = {"unhandled_violations": unhandled}
+    rule, cites = "inspection.label_violations@2022-05-01", ("R164 Art. 54", "DOMAIN.md §4.3")
+    if unhandled:
+        return Decision(
+            False,
+            rule,
+            cites,
+            "violations_open",
+            gettext_noop("This vehicle has violations not yet handled: handle them first"),
+            facts,
+        )
+    return Decision(True, rule, cites, facts=facts)
+
+
 def exemption_label(
     *,
     vehicle_class: str,
@@ -401,8 +420,9 @@ def exemption_label(
     is made within 3 months before that end (Art. 54). ``facts["next_until"]`` is the end of the
     period the new label covers.
 
-    Not decided here, because the registry does not hold them yet: the exclusions for
-    casualty accidents and illegal modification, and open violations and accidents."""
+    Open violations are decided by :func:`violations_handled` beside this rule. Not decided,
+    because no register holds them yet: the exclusions for casualty accidents and illegal
+    modification, and open accidents."""
     from jiaoguan.inspection import rules as inspection
 
     facts: dict[str, object] = {"today": today.isoformat()}

@@ -59,8 +59,6 @@ from jiaoguan.registry.services import (
     vehicle_register,
     vehicle_status_change,
 )
-from jiaoguan.violations.constants import State as ViolationState
-from jiaoguan.violations.models import Violation
 
 logger = logging.getLogger(__name__)
 
@@ -414,11 +412,11 @@ def _event(
 
 
 def _open_violations(vehicle: Vehicle) -> int:
-    return (
-        Violation.objects.filter(vehicle=vehicle)
-        .exclude(state__in=[ViolationState.CLOSED, ViolationState.VOID])
-        .count()
-    )
+    """Violations not yet handled: a paid one no longer blocks the move (it stays "paid" only
+    until its points are settled at the cycle end)."""
+    from jiaoguan.violations.selectors import unhandled_count
+
+    return unhandled_count(vehicle.pk)
 
 
 def _iso(value: Any) -> Any:

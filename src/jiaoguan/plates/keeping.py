@@ -27,8 +27,6 @@ from jiaoguan.registry import services as registry
 from jiaoguan.registry.constants import VehicleStatus
 from jiaoguan.registry.models import Person, RecordVersion, Vehicle
 
-OPEN_VIOLATION_STATES = ("recorded", "contested", "driver_confirmed")
-
 
 def own_vehicle(person: Person, ref: str, *, field: str = "vehicle") -> Vehicle:
     """One of ``person``'s vehicles by public id; "not found" for anything else."""
@@ -46,9 +44,9 @@ def own_vehicle(person: Person, ref: str, *, field: str = "vehicle") -> Vehicle:
 
 
 def open_violations(vehicle: Vehicle) -> int:
-    from jiaoguan.violations.models import Violation
+    from jiaoguan.violations.selectors import unhandled_count
 
-    return Violation.objects.filter(vehicle=vehicle, state__in=OPEN_VIOLATION_STATES).count()
+    return unhandled_count(vehicle.pk)
 
 
 def _released_on(vehicle: Vehicle) -> dt.date | None:

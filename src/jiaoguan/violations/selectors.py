@@ -29,7 +29,7 @@ from jiaoguan.kernel.errors import NotFound
 from jiaoguan.licensing.rules import FULL_SCORE, cycle_bounds
 from jiaoguan.registry.models import DrivingLicence
 from jiaoguan.registry.selectors import region_filter
-from jiaoguan.violations.constants import DutyState
+from jiaoguan.violations.constants import DutyState, State
 from jiaoguan.violations.models import (
     EducationDuty,
     PointCycle,
@@ -39,6 +39,18 @@ from jiaoguan.violations.models import (
 )
 
 VIEW_PERMISSION = "violations.view_violation"
+
+
+#: A violation is handled (处理完毕) once its decision is paid, or it is closed or void; before
+#: that it blocks the business that needs "violations closed" (R164 Arts. 44, 54, 74; DOMAIN.md
+#: §3.3, §4.3, §8). A paid violation stays "paid" until its points are settled at the cycle end,
+#: which must not hold up an owner who has done everything asked of them.
+UNHANDLED_STATES = (State.RECORDED, State.CONTESTED, State.DRIVER_CONFIRMED)
+
+
+def unhandled_count(vehicle_id: int) -> int:
+    """How many violations of this vehicle are not yet handled."""
+    return Violation.objects.filter(vehicle_id=vehicle_id, state__in=UNHANDLED_STATES).count()
 
 
 def violations_for(principal: Principal) -> QuerySet[Violation]:
