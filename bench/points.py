@@ -557,6 +557,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--keep", action="store_true", help="keep the job and SQL databases")
     p.add_argument("--drop-seed", action="store_true", help="drop the seed database at the end")
     p.add_argument("--progress", type=float, default=30.0, help="seconds between progress lines")
+    p.add_argument("--seed-only", action="store_true", help="build the seed database and stop")
     return p.parse_args(argv)
 
 
@@ -581,6 +582,8 @@ def main(argv: list[str] | None = None) -> int:
         seed(seed_db, ns.licences, ns.day)
     else:
         C.log(f"reusing {seed_db} ({ns.licences:,} licences, day {ns.day}; --fresh reloads)")
+    if ns.seed_only:
+        return 0
     today = ns.day
     # 03:00 in China on the bench day: the daily run
     at = dt.datetime.combine(today, dt.time(3), clock.SHANGHAI)
