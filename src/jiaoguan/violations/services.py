@@ -880,7 +880,9 @@ def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
     ended = (
         PointCycle.objects.filter(licence=licence, closed_at__isnull=True, end__lt=today)
         .annotate(
-            counting=Exists(PointEntry.objects.filter(cycle=OuterRef("pk"), state=EntryState.ACTIVE))
+            counting=Exists(
+                PointEntry.objects.filter(cycle=OuterRef("pk"), state=EntryState.ACTIVE)
+            )
         )
         .order_by("index")
     )
@@ -892,7 +894,7 @@ def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
         for cycle in cycles:
             # whether it has entries counting was read with it; true until a close carries
             # points on (into a cycle that may be one of these)
-            empty = not carried and not cycle.counting  # type: ignore[attr-defined]
+            empty = not carried and not cycle.counting
             made, moved = _close(actor, licence, cycle, empty=empty)
             closed += 1
             carried = carried or moved
@@ -1018,9 +1020,9 @@ def _close(
     paid = [e.violation for e in cleared if e.violation.state == State.PAID]
     if paid:
         counting = set(
-            PointEntry.objects.filter(
-                violation__in=paid, state=EntryState.ACTIVE
-            ).values_list("violation_id", flat=True)
+            PointEntry.objects.filter(violation__in=paid, state=EntryState.ACTIVE).values_list(
+                "violation_id", flat=True
+            )
         )
         for v in paid:
             if v.pk not in counting:
