@@ -380,8 +380,8 @@ def drop(name: str) -> None:
 SETTLE = """
 WITH due AS (
   SELECT c.id, c.licence_id, c."index", c."end", l.first_issue_date AS first,
-         CASE WHEN EXISTS (SELECT 1 FROM violations_educationduty d
-                           WHERE d.cycle_id = c.id AND d.state = 'completed')
+         CASE WHEN c.id IN (SELECT d.cycle_id FROM violations_educationduty d
+                            WHERE d.state = 'completed')
               THEN 0 ELSE c.opening_points END AS opening
   FROM violations_pointcycle c JOIN registry_drivinglicence l ON l.id = c.licence_id
   WHERE c.closed_at IS NULL AND c."end" < %(today)s
@@ -394,11 +394,11 @@ WITH due AS (
   JOIN violations_violation v ON v.id = e.violation_id
   WHERE e.state = 'active'
 ), sums AS (
-  SELECT d.id, d.licence_id, d."index", d.first,
+  SELECT d.id, d.licence_id, d."index", d."end", d.first,
          d.opening + coalesce(sum(ent.points), 0) AS total,
          coalesce(sum(ent.points) FILTER (WHERE ent.unpaid), 0) AS unpaid_points
   FROM due d LEFT JOIN ent ON ent.cycle_id = d.id
-  GROUP BY d.id, d.licence_id, d."index", d.first, d.opening
+  GROUP BY d.id, d.licence_id, d."index", d."end", d.first, d.opening
 ), dec AS (
   SELECT *, total >= %(full)s AS full_score,
          CASE WHEN total >= %(full)s THEN total ELSE unpaid_points END AS carried
@@ -413,7 +413,7 @@ WITH due AS (
   INSERT INTO violations_pointcycle
     (licence_id, "index", start, "end", opening_points, total, cleared, carried_over, rule)
   SELECT dec.licence_id, dec."index" + 1,
-         (SELECT "end" + 1 FROM due WHERE due.id = dec.id),
+         dec."end" + 1,
          (CASE WHEN extract(day FROM m.at) = extract(day FROM dec.first) THEN m.at::date
                ELSE (date_trunc('month', m.at) + interval '1 month')::date END) - 1,
          0, 0, 0, 0, ''
