@@ -257,6 +257,31 @@ def test_the_job_closes_cycles_in_keyset_batches(world: dict[str, Any]) -> None:
     assert PointEntry.objects.filter(kind="carry_over", cycle__index=11).count() == 3
 
 
+def test_a_licence_unseen_for_two_cycles_is_caught_up_in_one_run(world: dict[str, Any]) -> None:
+    """The cycle a carry-over makes may have ended too: the job closes it in the same run,
+    and the points still overdue go on into the cycle of today (R163 Art. 15)."""
+    unpaid = confirm(world, record(world, points=6, offence_code="1636"))
+    free = confirm(world, record(world, points=0, fine_fen=20_000, offence_code="1101"))
+    with clock.frozen(at(2027, 6, 1, 3, 0)):  # cycle 11 (to 2027-04-30) has ended as well
+        report = services.points_cycles_close_due(actor=Actor.system("t"))
+        assert report == {"licences": 1, "cycles": 2}
+        assert services.points_cycles_close_due(actor=Actor.system("t"))["cycles"] == 0
+    cycles = {c.index: c for c in PointCycle.objects.filter(licence=world["licence"])}
+    assert sorted(cycles) == [10, 11, 12]
+    assert (cycles[10].total, cycles[10].carried_over, cycles[10].cleared) == (6, 6, 0)
+    assert (cycles[11].total, cycles[11].carried_over, cycles[11].cleared) == (6, 6, 0)
+    assert cycles[11].closed_at is not None and cycles[12].closed_at is None
+    chain = PointEntry.objects.filter(violation=unpaid).order_by("cycle__index")
+    assert [(e.cycle.index, e.kind, e.state) for e in chain] == [
+        (10, "violation", "carried"),
+        (11, "carry_over", "carried"),
+        (12, "carry_over", "active"),
+    ]
+    assert licence(world).points == 6
+    assert not PointEntry.objects.filter(violation=free).exists()  # no points, no ledger row
+    assert AuditEvent.objects.filter(action="points.cycle_close").count() == 2
+
+
 def test_void_removes_the_points_and_returns_a_licence_below_12(world: dict[str, Any]) -> None:
     officer = world["officer"]
     small = confirm(world, record(world, points=3))

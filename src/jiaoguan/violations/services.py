@@ -887,7 +887,7 @@ def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
         .order_by("index")
     )
     while True:
-        cycles = list(ended)
+        cycles = list(ended.all())  # a new read each time (a queryset keeps its first result)
         if not cycles:
             return closed
         again = carried = False
