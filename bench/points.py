@@ -97,8 +97,7 @@ def _dates(day: dt.date, n: int) -> tuple[dt.date, dt.date, int]:
 
 def seed(name: str, licences: int, day: dt.date) -> None:
     """A fresh database ``name``, migrated, with ``licences`` licences and their ledgers."""
-    from django.conf import settings
-
+    # Django is set up (setup_django_in_process): the field and index keys of the identifiers
     from jiaoguan.demo.seed import PROVINCE, _counties
     from jiaoguan.kernel import crypto, regions
     from jiaoguan.kernel.idnumber import IdNumber
@@ -106,7 +105,6 @@ def seed(name: str, licences: int, day: dt.date) -> None:
     from jiaoguan.registry.services import id_number_index
     from sandbox.population import name_for
 
-    del settings  # configured by setup_django_in_process (keys for the identifiers)
     with C._admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
