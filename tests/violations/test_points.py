@@ -257,6 +257,66 @@ def test_the_job_closes_cycles_in_keyset_batches(world: dict[str, Any]) -> None:
     assert PointEntry.objects.filter(kind="carry_over", cycle__index=11).count() == 3
 
 
+def test_the_job_pages_over_cycles_ending_on_different_days(world: dict[str, Any]) -> None:
+    """Pages follow the index (end, id): cycles ending on different days, and several on one
+    day, each closed once with a page of one."""
+    from jiaoguan.registry import services as registry
+    from jiaoguan.registry.constants import LicenceTerm
+
+    firsts = [dt.date(2015, 4, 25), dt.date(2015, 4, 20), dt.date(2015, 5, 1), dt.date(2015, 4, 25)]
+    licences = []
+    for first in firsts:
+        person = make_person("320102")
+        licences.append(
+            registry.licence_issue(
+                actor=Actor.system("t"),
+                person=person,
+                classes=["C1"],
+                first_issue_date=first,
+                valid_from=dt.date(2021, 5, 1),
+                term=LicenceTerm.TEN_YEARS,
+                region_code="320102",
+            )
+        )
+        car = make_vehicle(person)
+        citizen = make_citizen(person)
+        v = record(world, plate_number=car.plate.number, points=3)
+        services.violation_confirm_driver(actor=Actor.of(citizen), principal=citizen, violation=v)
+    ends = sorted(PointCycle.objects.filter(licence__in=licences).values_list("end", flat=True))
+    d = dt.date
+    assert ends == [d(2026, 4, 19), d(2026, 4, 24), d(2026, 4, 24), d(2026, 4, 30)]
+    with clock.frozen(at(2026, 5, 1, 3, 0)):
+        report = services.points_cycles_close_due(actor=Actor.system("t"), batch=1)
+        assert report == {"licences": 4, "cycles": 4}
+    assert not PointCycle.objects.filter(licence__in=licences, index=10, closed_at=None).exists()
+    assert AuditEvent.objects.filter(action="points.cycle_close").count() == 4
+
+
+def test_a_licence_unseen_for_two_cycles_is_caught_up_in_one_run(world: dict[str, Any]) -> None:
+    """The cycle a carry-over makes may have ended too: the job closes it in the same run,
+    and the points still overdue go on into the cycle of today (R163 Art. 15)."""
+    unpaid = confirm(world, record(world, points=6, offence_code="1636"))
+    free = confirm(world, record(world, points=0, fine_fen=20_000, offence_code="1101"))
+    with clock.frozen(at(2027, 6, 1, 3, 0)):  # cycle 11 (to 2027-04-30) has ended as well
+        report = services.points_cycles_close_due(actor=Actor.system("t"))
+        assert report == {"licences": 1, "cycles": 2}
+        assert services.points_cycles_close_due(actor=Actor.system("t"))["cycles"] == 0
+    cycles = {c.index: c for c in PointCycle.objects.filter(licence=world["licence"])}
+    assert sorted(cycles) == [10, 11, 12]
+    assert (cycles[10].total, cycles[10].carried_over, cycles[10].cleared) == (6, 6, 0)
+    assert (cycles[11].total, cycles[11].carried_over, cycles[11].cleared) == (6, 6, 0)
+    assert cycles[11].closed_at is not None and cycles[12].closed_at is None
+    chain = PointEntry.objects.filter(violation=unpaid).order_by("cycle__index")
+    assert [(e.cycle.index, e.kind, e.state) for e in chain] == [
+        (10, "violation", "carried"),
+        (11, "carry_over", "carried"),
+        (12, "carry_over", "active"),
+    ]
+    assert licence(world).points == 6
+    assert not PointEntry.objects.filter(violation=free).exists()  # no points, no ledger row
+    assert AuditEvent.objects.filter(action="points.cycle_close").count() == 2
+
+
 def test_void_removes_the_points_and_returns_a_licence_below_12(world: dict[str, Any]) -> None:
     officer = world["officer"]
     small = confirm(world, record(world, points=3))

@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind
@@ -641,12 +641,20 @@ def violation_void(
 # ---- the ledger --------------------------------------------------------------------------
 
 
-def _cycle(licence: DrivingLicence, on: dt.date) -> PointCycle:
+def _cycle_of(licence: DrivingLicence, on: dt.date) -> tuple[PointCycle, bool]:
+    """The ledger cycle of ``licence`` containing ``on``, made when missing; and whether it
+    was made now (then it has no entries yet). Every caller holds the licence's row lock, so
+    no one else can insert the row between the read and the insert: no savepoint is needed
+    around the insert (``get_or_create`` would take one)."""
     index, start, end = cycle_bounds(licence.first_issue_date, on)
-    cycle, _created = PointCycle.objects.get_or_create(
-        licence=licence, index=index, defaults={"start": start, "end": end}
-    )
-    return cycle
+    cycle = PointCycle.objects.filter(licence=licence, index=index).first()
+    if cycle is not None:
+        return cycle, False
+    return PointCycle.objects.create(licence=licence, index=index, start=start, end=end), True
+
+
+def _cycle(licence: DrivingLicence, on: dt.date) -> PointCycle:
+    return _cycle_of(licence, on)[0]
 
 
 def _ledger_start(licence: DrivingLicence) -> None:
@@ -672,24 +680,36 @@ def _counted(cycle: PointCycle) -> Any:
 
 def _opening_counts(cycle: PointCycle) -> int:
     """Opening points count in their cycle until a completed full-score process clears them."""
+    if not cycle.opening_points:
+        return 0
     return 0 if cycle.duties.filter(state=DutyState.COMPLETED).exists() else cycle.opening_points
 
 
 def _points_now(licence: DrivingLicence) -> int:
     """The points counting in the cycle that contains today."""
-    cycle = _cycle(licence, clock.today())
+    cycle, created = _cycle_of(licence, clock.today())
+    if created:  # made just now: no entries, no opening points
+        return 0
     opening = _opening_counts(cycle) if cycle.closed_at is None else 0
     points = _sum(cycle.entries.filter(state=EntryState.ACTIVE)) + opening
     return max(points - _sum(cycle.reductions.all()), 0)
 
 
 def _sync_points(
-    actor: Actor, licence: DrivingLicence, *, reason: str, detained: bool | None = None
+    actor: Actor,
+    licence: DrivingLicence,
+    *,
+    reason: str,
+    detained: bool | None = None,
+    fresh: bool = False,
 ) -> DrivingLicence:
     """Make the licence's ``points`` the points counting in the current cycle (and record a
-    detention or return) through the registry, which keeps its history."""
+    detention or return) through the registry, which keeps its history. ``fresh``: the caller
+    read ``licence`` with its row lock in this transaction and nothing has changed it since
+    (the row is not read again)."""
     points = _points_now(licence)
-    licence.refresh_from_db(fields=["points", "status"])
+    if not fresh:
+        licence.refresh_from_db(fields=["points", "status"])
     if points == licence.points and detained is None:
         return licence
     return registry.licence_scoring_record(
@@ -989,36 +1009,55 @@ def points_reduce(
 
 
 def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
-    """Close every ended cycle of a (locked) licence, oldest first; returns how many."""
+    """Close every ended cycle of a (locked) licence, oldest first; returns how many. The
+    ended cycles are read once; they are read again only when a close carried points into a
+    cycle it had to make that has ended too (a licence unseen for more than a cycle)."""
     closed = 0
     today = clock.today()
-    while True:
-        cycle = (
-            PointCycle.objects.filter(licence=licence, closed_at__isnull=True, end__lt=today)
-            .order_by("index")
-            .first()
+    ended = (
+        PointCycle.objects.filter(licence=licence, closed_at__isnull=True, end__lt=today)
+        .annotate(
+            counting=Exists(
+                PointEntry.objects.filter(cycle=OuterRef("pk"), state=EntryState.ACTIVE)
+            )
         )
-        if cycle is None:
+        .order_by("index")
+    )
+    while True:
+        cycles = list(ended.all())  # a new read each time (a queryset keeps its first result)
+        if not cycles:
             return closed
-        _close(actor, licence, cycle)
-        closed += 1
+        again = carried = False
+        for cycle in cycles:
+            # whether it has entries counting was read with it; true until a close carries
+            # points on (into a cycle that may be one of these)
+            empty = not carried and not cycle.counting
+            made, moved = _close(actor, licence, cycle, empty=empty)
+            closed += 1
+            carried = carried or moved
+            again = again or (made is not None and made.end < today)
+        if not again:
+            return closed
 
 
 def _carry(
     licence: DrivingLicence, cycle: PointCycle, entries: Sequence[PointEntry], rule: str
-) -> None:
+) -> PointCycle | None:
     """Carry ``entries`` of an ended ``cycle`` into the next cycle (R163 Art. 15, or Arts.
-    17 and 23 at full score); a next cycle that has itself been closed passes them on."""
+    17 and 23 at full score); a next cycle that has itself been closed passes them on.
+    Returns the cycle made for them, if one was made."""
     if not entries:
-        return
+        return None
     now = clock.now()
-    nxt = _cycle(licence, cycle.end + dt.timedelta(days=1))
-    moved = []
+    nxt, made = _cycle_of(licence, cycle.end + dt.timedelta(days=1))
     for e in entries:
         e.state, e.settled_at = EntryState.CARRIED, now
-        e.save(update_fields=["state", "settled_at"])
-        moved.append(
-            PointEntry.objects.create(
+    PointEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+        state=EntryState.CARRIED, settled_at=now
+    )
+    moved = PointEntry.objects.bulk_create(
+        [
+            PointEntry(
                 licence=licence,
                 cycle=nxt,
                 violation=e.violation,
@@ -1030,24 +1069,37 @@ def _carry(
                 rule=rule,
                 created_at=now,
             )
-        )
+            for e in entries
+        ]
+    )
     if nxt.closed_at is not None:
-        _carry(licence, nxt, moved, rule)
+        return _carry(licence, nxt, moved, rule)
+    return nxt if made else None
 
 
-def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
+def _close(
+    actor: Actor, licence: DrivingLicence, cycle: PointCycle, *, empty: bool = False
+) -> tuple[PointCycle | None, bool]:
     """R163 Art. 15 through ``cycle_end_clearing``: below 12 the cycle's points are cleared
     except those of fines overdue and unpaid at its end, which carry over; at 12 or more (a
-    full score in progress) all of them carry over until the full-score process ends."""
-    active = cycle.entries.filter(state=EntryState.ACTIVE)
-    # their violations locked before their rows are read and changed (licence, violations,
-    # ledger: the order of every service), so a fine paid meanwhile is seen, not overwritten
-    list(
-        Violation.objects.select_for_update()
-        .filter(pk__in=active.values("violation_id"))
-        .order_by("pk")
-    )
-    entries = list(active.select_related("violation").order_by("pk"))
+    full score in progress) all of them carry over until the full-score process ends.
+    ``empty``: the caller read, under the licence's lock, that no entry of the cycle counts
+    (entries are only made under that lock). Returns the cycle made for the carried points
+    if one was made, and whether any were carried."""
+    entries: list[PointEntry] = []
+    if not empty:
+        active = cycle.entries.filter(state=EntryState.ACTIVE)
+        # their violations locked before their rows are read and changed (licence,
+        # violations, ledger: the order of every service), so a fine paid meanwhile is seen,
+        # not overwritten
+        locked = list(
+            Violation.objects.select_for_update()
+            .filter(pk__in=active.values("violation_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if locked:  # no violation: no entry counting
+            entries = list(active.select_related("violation").order_by("pk"))
     records = [
         PointRecord(
             points=e.points,
@@ -1068,11 +1120,14 @@ def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
     carried = [e for e, r in zip(entries, records, strict=False) if r.fine_unpaid]
     if not decision.allowed:
         carried = entries
-    for e in entries:
-        if e not in carried:
-            e.state, e.settled_at = EntryState.CLEARED, now
-            e.save(update_fields=["state", "settled_at"])
-    _carry(licence, cycle, carried, decision.rule)
+    cleared = [e for e in entries if e not in carried]
+    for e in cleared:
+        e.state, e.settled_at = EntryState.CLEARED, now
+    if cleared:
+        PointEntry.objects.filter(pk__in=[e.pk for e in cleared]).update(
+            state=EntryState.CLEARED, settled_at=now
+        )
+    made = _carry(licence, cycle, carried, decision.rule)
     facts = decision.facts
     cycle.closed_at = now
     cycle.total = int(str(facts["total"]))
@@ -1097,9 +1152,19 @@ def _close(actor: Actor, licence: DrivingLicence, cycle: PointCycle) -> None:
         reason="R163 Art. 15",
         subject_person_ref=str(licence.person.public_id),
     )
-    for e in entries:
-        if e not in carried:
-            _close_if_settled(actor, e.violation)
+    # paid violations whose points are now settled are closed (``_close_if_settled``, with
+    # the violations still counting somewhere read in one query instead of one per violation)
+    paid = [e.violation for e in cleared if e.violation.state == State.PAID]
+    if paid:
+        counting = set(
+            PointEntry.objects.filter(violation__in=paid, state=EntryState.ACTIVE).values_list(
+                "violation_id", flat=True
+            )
+        )
+        for v in paid:
+            if v.pk not in counting:
+                violation_transition(actor=actor, principal=None, violation=v, command="close")
+    return made, bool(carried)
 
 
 @transaction.atomic
@@ -1114,7 +1179,7 @@ def points_cycle_close(*, actor: Actor, licence: DrivingLicence) -> int:
     )
     closed = _catch_up(actor, locked)
     if closed:
-        _sync_points(actor, locked, reason="R163 Art. 15: end of the scoring cycle")
+        _sync_points(actor, locked, reason="R163 Art. 15: end of the scoring cycle", fresh=True)
     return closed
 
 
@@ -1125,15 +1190,22 @@ def points_cycles_close_due(
     closed, read in keyset batches over the indexed ``(closed_at, end, id)`` of the cycles;
     each licence in its own transaction, so a crash loses nothing and a rerun resumes."""
     today = today or clock.today()
-    due = PointCycle.objects.filter(closed_at__isnull=True, end__lt=today).order_by("id")
-    after = 0
+    # in the index's order (closed_at, end, id), so that each batch reads only its own rows
+    # (ordered by id alone, every batch sorted all the cycles still due: 1,000,000 at first)
+    due = PointCycle.objects.filter(closed_at__isnull=True, end__lt=today).order_by("end", "id")
+    after: tuple[dt.date, int] | None = None
     licences = cycles = 0
     while True:
-        rows = list(due.filter(id__gt=after).values_list("id", "licence_id")[:batch])
+        page = due
+        if after is not None:
+            page = due.filter(end__gte=after[0]).filter(
+                Q(end__gt=after[0]) | Q(end=after[0], id__gt=after[1])
+            )
+        rows = list(page.values_list("id", "end", "licence_id")[:batch])
         if not rows:
             return {"licences": licences, "cycles": cycles}
-        after = rows[-1][0]
-        for licence_id in dict.fromkeys(licence_id for _id, licence_id in rows):
+        after = (rows[-1][1], rows[-1][0])
+        for licence_id in dict.fromkeys(licence_id for _id, _end, licence_id in rows):
             closed = points_cycle_close(actor=actor, licence=DrivingLicence(pk=licence_id))
             if closed:
                 licences += 1
