@@ -162,6 +162,29 @@ def test_keep_old_number_end_to_end(at_t0: Any, catalogue: None) -> None:
     assert PlateOrder.objects.get(application_ref=str(app.public_id)).number == number
 
 
+def test_keep_the_number_of_a_vehicle_moved_out_of_the_province(
+    at_t0: Any, catalogue: None
+) -> None:
+    """R164 Art. 44: moving out releases the number too (the archive taken in by the other
+    province, the record here closed as transferred by the exchange)."""
+    released_pool()
+    person = make_person()
+    with clock.frozen(at_t0 - dt.timedelta(days=31)):
+        old = make_vehicle(person, registration_date=D(2020, 3, 1))
+    for command, days in (("transfer_out", 31), ("transfer_complete", 30)):
+        with clock.frozen(at_t0 - dt.timedelta(days=days)):
+            old = vehicle_status_change(
+                actor=Actor.system("tests"),
+                vehicle=old,
+                command=command,
+                reason="moved to 44",
+                permissions=STAFF_PERMS,
+            )
+    assert old.status == "transferred"
+    _app, right = start(person, keep_vehicle=str(old.public_id))
+    assert right.state == RightState.RESERVED and right.kept_plate_id == old.plate_id
+
+
 def test_keep_refused_too_late_or_not_own(at_t0: Any, catalogue: None) -> None:
     released_pool()
     person = make_person()

@@ -68,7 +68,7 @@ ZH = {
     "The number is given up and back in the pool": "已放弃该号码，号码已退回号池",
     "Application %(case)s started: now choose the number": "申请%(case)s已开始，请选号",
     "Numbers swapped: %(a)s and %(b)s": "号牌号码已互换：%(a)s 与 %(b)s",
-    "Only the number of your own de-registered vehicle can be kept (transfer and moving out are not recorded in jiaoguan yet)": "只能使用本人名下已注销车辆的原号牌号码（转移登记和迁出尚未在系统中记录）",
+    "Only the number of your own vehicle that was de-registered or moved out to another province can be kept (a sale within the province is not recorded in jiaoguan yet)": "只能使用本人名下已注销或已迁出本省车辆的原号牌号码（省内转移登记尚未在系统中记录）",
     "This business is started on its own page": "该业务请在其专门页面办理",
     "Randomness beacon round": "公共随机数信标轮次",
 }

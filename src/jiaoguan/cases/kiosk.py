@@ -474,12 +474,21 @@ def kiosk_screen(request: HttpRequest) -> HttpResponse:
             "holder": holder,
             "offered": _kiosk_offered(holder, device) if holder is not None else [],
             "started": started,
+            "plate_rights": _open_plate_rights(holder) if holder is not None else 0,
             "error": " ".join(shown.values()).strip(),
             "idle": IDLE_SECONDS,
             "demo": settings.DEMO_SHOW_OTP,
         },
         status=422 if shown else 200,
     )
+
+
+def _open_plate_rights(holder: Person) -> int:
+    """How many vehicles of the card holder wait for a plate number: the kiosk then shows a
+    tile to choose it by touch (measure 4: plate selection at the kiosk)."""
+    from jiaoguan.plates.selectors import rights_of_person
+
+    return rights_of_person(holder).filter(state="open").count()
 
 
 @never_cache

@@ -49,13 +49,23 @@ def open_violations(vehicle: Vehicle) -> int:
     return unhandled_count(vehicle.pk)
 
 
+#: The registry transitions that release a number the owner may keep (R164 Art. 44): the
+#: vehicle de-registered, or moved out to another province (``exchange``: its archive taken
+#: in there, the record here closed as transferred).
+RELEASING = {
+    VehicleStatus.DEREGISTERED: "vehicle.deregister",
+    VehicleStatus.TRANSFERRED: "vehicle.transfer_complete",
+}
+
+
 def _released_on(vehicle: Vehicle) -> dt.date | None:
-    """When the vehicle was de-registered (its registry history), or None if it is not."""
-    if vehicle.status != VehicleStatus.DEREGISTERED:
+    """When the vehicle was de-registered or moved out (its registry history), or None."""
+    action = RELEASING.get(vehicle.status)  # type: ignore[call-overload]
+    if action is None:
         return None
     at = (
         RecordVersion.objects.filter(
-            object_type="vehicle", object_ref=vehicle.public_id, action="vehicle.deregister"
+            object_type="vehicle", object_ref=vehicle.public_id, action=action
         )
         .order_by("-version")
         .values_list("changed_at", flat=True)
@@ -74,8 +84,9 @@ def keep_decision(person: Person, old: Vehicle, today: dt.date) -> rules.Verdict
             rules.KEEP_CITATION,
             "keep_not_released",
             gettext_noop(
-                "Only the number of your own de-registered vehicle can be kept "
-                "(transfer and moving out are not recorded in jiaoguan yet)"
+                "Only the number of your own vehicle that was de-registered or moved out to "
+                "another province can be kept (a sale within the province is not recorded in "
+                "jiaoguan yet)"
             ),
         )
     return rules.keep_old_number(
