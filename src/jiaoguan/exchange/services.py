@@ -960,7 +960,7 @@ def foreign_inspection_record(
     the vehicle and issues the label (a pass), or refuses it."""
     from jiaoguan.inspection.constants import Outcome, StationStatus
     from jiaoguan.inspection.selectors import station_of
-    from jiaoguan.inspection.services import _clean_items  # the stations' own item checks
+    from jiaoguan.inspection.services import clean_items  # the stations' own item checks
     from jiaoguan.kernel.plates import Plate as PlateNumber
     from jiaoguan.registry.constants import VehicleClass
 
@@ -1006,7 +1006,7 @@ def foreign_inspection_record(
     plate = str(PlateNumber.parse(plate_number))
     from jiaoguan.inspection.constants import InspectionItem
 
-    clean = _clean_items(items, set(InspectionItem.values))
+    clean = clean_items(items, set(InspectionItem.values))
     passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
     inspector = inspector.strip()[:64]
     now = clock.now()

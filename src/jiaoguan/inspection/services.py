@@ -780,7 +780,16 @@ def appointments_no_show_run(*, actor: Actor) -> int:
 # --- results ----------------------------------------------------------------------------------
 
 
-def _clean_items(items: Any, wanted: set[str]) -> dict[str, dict[str, str]]:
+def clean_items(items: Any, wanted: set[str]) -> dict[str, dict[str, str]]:
+    """Check a station's per-item result and return it cleaned: ``items`` maps each
+    inspection item (``InspectionItem``, GB 38900-2020) to ``{"outcome": "pass"|"fail",
+    "fix": "what to fix"}``; a fail must say what to fix (at most 200 characters); exactly
+    the ``wanted`` items must be given (all of them on a first inspection, the failed ones on
+    a re-test). Refuses with a ``DomainError`` naming the item (``items.<item>``).
+
+    Public: the stations' own results (``inspection_result_record``) and the inspections of
+    vehicles from other provinces (``exchange.services.foreign_inspection_record``) use it,
+    so both check items the same way."""
     if not isinstance(items, dict):
         raise DomainError("invalid_items", _("Give a result for each item"), field="items")
     clean: dict[str, dict[str, str]] = {}
@@ -873,7 +882,7 @@ def inspection_result_record(
     inspector = inspector.strip()
     if len(inspector) > 64:
         raise DomainError("inspector_too_long", _("At most 64 characters"), field="inspector")
-    clean = _clean_items(items, wanted)
+    clean = clean_items(items, wanted)
     passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
     if retest_of is None:
         _move(appt, "record_result", actor=actor)
