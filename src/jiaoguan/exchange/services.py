@@ -1001,16 +1001,16 @@ def foreign_inspection_record(
         home_province, plate_number, vin = booking.home_province, booking.plate_number, booking.vin
         vehicle_class = booking.vehicle_class
         owner_id_number = _owner_id_number(booking)
-    if vehicle_class not in VehicleClass.values:
-        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
     decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
-    if not decision.allowed:
+    if not decision.allowed:  # before the class check: a school bus is no registry class
         raise DomainError(
             decision.code,
             _("Large buses and school buses are inspected in their home province only"),
             field="vehicle_class",
             citation=decision.citation,
         )
+    if vehicle_class not in VehicleClass.values:
+        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
     if vehicle_class not in station.vehicle_classes:
         raise DomainError(
             "class_not_inspected",
@@ -1202,16 +1202,16 @@ def foreign_appointment_book(
             field="station",
             citation="R164 Art. 72",
         )
-    if vehicle_class not in VehicleClass.values:
-        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
     decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
-    if not decision.allowed:
+    if not decision.allowed:  # before the class check: a school bus is no registry class
         raise DomainError(
             decision.code,
             _("Large buses and school buses are inspected in their home province only"),
             field="vehicle_class",
             citation=decision.citation,
         )
+    if vehicle_class not in VehicleClass.values:
+        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
     if vehicle_class not in station.vehicle_classes:
         raise DomainError(
             "class_not_inspected",
