@@ -8,6 +8,7 @@ urlpatterns = [
     path("console/transfers/<uuid:transfer_id>/", views.detail, name="detail"),
     path("console/transfers/<uuid:transfer_id>/<str:name>/", views.command, name="command"),
     path("portal/transfers/", views.mine, name="mine"),
+    path("portal/inspection/foreign/", views.foreign_book, name="foreign_book"),
     path("station/foreign/", views.station_foreign, name="station_foreign"),
     path(
         "station/foreign/<uuid:appointment_id>/",

@@ -240,3 +240,89 @@ def station_result(request: HttpRequest, appointment_id: str) -> HttpResponse:
         "exchange/station_result.html",
         {"appt": appt, "form": form, "items": shown, "recordable": appt.state == "checked_in"},
     )
+
+
+# --- the citizen books for a vehicle of another province -----------------------------------
+
+_BOOK_FIELDS = {
+    "vin": "vin",
+    "plate_number": "plate_number",
+    "vehicle_class": "vehicle_class",
+    "home_province": "home_province",
+    "station": "station",
+    "owner_id_number": "owner_id_number",
+}
+
+
+@login_required
+def foreign_book(request: HttpRequest) -> HttpResponse:
+    """全国通检: book a slot at a station here for a vehicle registered in another province,
+    and the bookings made so far with their results."""
+    import datetime as dt
+
+    from jiaoguan.exchange.forms import ForeignBookForm
+    from jiaoguan.exchange.models import Peer
+    from jiaoguan.inspection import selectors as inspection_selectors
+    from jiaoguan.kernel import clock
+
+    user: Any = request.user
+    stations = list(
+        inspection_selectors.stations_public().order_by("organisation__region_code", "id")
+    )
+    provinces = [
+        (p.province_code, f"{p.province_code} {p.name}".strip())
+        for p in Peer.objects.filter(active=True).order_by("province_code")
+    ]
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = ForeignBookForm(
+        data,
+        stations=[(str(s.public_id), s.organisation.name) for s in stations],
+        provinces=provinces,
+        initial={"date": clock.today() + dt.timedelta(days=1)},
+    )
+    station = None
+    slots: list[Any] = []
+    slot_errors: list[str] = []
+    if data is not None and form.is_valid():
+        station = next(s for s in stations if str(s.public_id) == form.cleaned_data["station"])
+        slots = inspection_selectors.station_slots(station, form.cleaned_data["date"])
+        if request.method == "POST":
+            try:
+                start = dt.datetime.fromisoformat(request.POST.get("slot", "")[:40])
+            except ValueError:
+                start = None
+            if start is None or start.tzinfo is None:
+                slot_errors.append(_("Choose a time"))
+            else:
+                d = form.cleaned_data
+                try:
+                    services.foreign_appointment_book(
+                        actor=Actor.of(user),
+                        principal=user,
+                        station=station,
+                        slot_start=start,
+                        home_province=d["home_province"],
+                        plate_number=d["plate_number"].strip().upper(),
+                        vin=d["vin"].strip().upper(),
+                        vehicle_class=d["vehicle_class"],
+                        owner_id_number=d["owner_id_number"].strip(),
+                    )
+                    return redirect("exchange:foreign_book")
+                except DomainError as exc:
+                    if exc.field == "slot_start":
+                        slot_errors.append(exc.localised(get_language()))
+                    else:
+                        field = _BOOK_FIELDS.get(exc.field or "")
+                        form.add_error(field, exc.localised(get_language()))
+    bookings = list(selectors.foreign_appointments_for(user)[:50])
+    return render(
+        request,
+        "exchange/foreign_book.html",
+        {
+            "form": form,
+            "station": station,
+            "slots": [s for s in slots if s.remaining],
+            "slot_errors": slot_errors,
+            "bookings": bookings,
+        },
+    )
