@@ -416,3 +416,60 @@ def test_concurrent_local_and_foreign_bookings_never_overbook() -> None:
             t.join(timeout=60)
         assert Counter(outcomes) == {"booked": 3, "slot_full": 5}
         assert SlotCounter.objects.get(station=station, start=slot).taken == 3
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_pages_citizen_books_and_station_records(guangdong: Any) -> None:
+    station = make_station()
+    citizen = signed_in(make_citizen())
+    vin = gd_vin()
+    facts = {
+        "home_province": "44",
+        "plate_number": "粤a66666",
+        "vin": vin,
+        "vehicle_class": "small_passenger",
+        "owner_id_number": new_id_number("440106"),
+        "station": str(station.public_id),
+        "date": TODAY.isoformat(),
+    }
+    page = citizen.get("/portal/inspection/foreign/", facts)
+    assert page.status_code == 200 and 'data-testid="slot"' in page.content.decode()
+    slot = at("10:00").isoformat()
+    # a large bus is refused beside its field
+    bus = citizen.post(
+        "/portal/inspection/foreign/", {**facts, "vehicle_class": "large_passenger", "slot": slot}
+    )
+    assert bus.status_code == 200 and "has-error" in bus.content.decode()
+    assert ForeignAppointment.objects.count() == 0
+    r = citizen.post("/portal/inspection/foreign/", {**facts, "slot": slot})
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    appt = ForeignAppointment.objects.get()
+    assert appt.plate_number == "粤A66666"
+    mine = citizen.get("/portal/inspection/foreign/").content.decode()
+    assert "粤A66666" in mine and 'data-testid="booking-state"' in mine
+    # the station's page lists it; another station's does not; a citizen is refused
+    staff = signed_in(station_staff(station))
+    other = signed_in(station_staff(make_station()))
+    assert "粤A66666" in staff.get("/station/foreign/").content.decode()
+    assert "粤A66666" not in other.get("/station/foreign/").content.decode()
+    assert citizen.get("/station/foreign/").status_code == 404
+    assert other.post(f"/station/foreign/{appt.public_id}/check_in/").status_code == 404
+    assert staff.post(f"/station/foreign/{appt.public_id}/explode/").status_code == 404
+    r = staff.post(f"/station/foreign/{appt.public_id}/check_in/")
+    assert r.status_code == 302
+    form = {i: "pass" for i in all_items()} | {"inspector": "王工"}
+    missing_fix = staff.post(f"/station/foreign/{appt.public_id}/", {**form, "brakes": "fail"})
+    assert missing_fix.status_code == 200 and 'role="alert"' in missing_fix.content.decode()
+    r = staff.post(f"/station/foreign/{appt.public_id}/", form)
+    assert r.status_code == 302
+    appt.refresh_from_db()
+    assert appt.state == "done" and appt.inspection is not None
+    assert appt.inspection.outcome == "pass"
+    listing = staff.get("/station/foreign/").content.decode()
+    assert 'data-testid="inspection-粤A66666"' in listing
+    assert "粤A66666" not in other.get("/station/foreign/").content.decode()
+    # the desk links to it
+    assert "/station/foreign/" in staff.get("/station/").content.decode()
