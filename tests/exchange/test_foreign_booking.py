@@ -473,3 +473,24 @@ def test_pages_citizen_books_and_station_records(guangdong: Any) -> None:
     assert "粤A66666" not in other.get("/station/foreign/").content.decode()
     # the desk links to it
     assert "/station/foreign/" in staff.get("/station/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_daily_job_marks_foreign_no_shows(guangdong: Any) -> None:
+    import datetime as dt
+
+    station = make_station()
+    kept = services.foreign_appointment_book(**booking(station, slot_start=at("09:00")))
+    missed = services.foreign_appointment_book(**booking(station, slot_start=at("09:30")))
+    later = services.foreign_appointment_book(**booking(station, slot_start=at("16:00")))
+    staff = station_staff(station)
+    with clock.frozen(NOW.replace(hour=9, minute=5)):
+        services.foreign_appointment_transition(
+            actor=Actor.of(staff), principal=staff, appointment=kept, command="check_in"
+        )
+    with clock.frozen(NOW.replace(hour=10, minute=31)):
+        assert services.foreign_appointments_no_show_run(actor=Actor.system("t")) == 1
+    states = {a.pk: a.state for a in ForeignAppointment.objects.all()}
+    assert states == {kept.pk: "checked_in", missed.pk: "no_show", later.pk: "booked"}
+    with clock.frozen(NOW.replace(hour=10, minute=31) + dt.timedelta(minutes=1)):
+        assert services.foreign_appointments_no_show_run(actor=Actor.system("t")) == 0
