@@ -160,7 +160,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         void_temporary_plates,
     )
     from jiaoguan.exams.tasks import mark_exam_absences, void_expired_permits
-    from jiaoguan.exchange.tasks import deliver_outbox
+    from jiaoguan.exchange.tasks import deliver_outbox, mark_foreign_no_shows
     from jiaoguan.inspection.tasks import mark_inspection_no_shows, send_inspection_reminders
     from jiaoguan.kernel.tasks import requeue_stale_tasks
     from jiaoguan.notices.tasks import deliver_queued_notices
@@ -180,6 +180,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         expire_reservations.enqueue()
         reveal_seeds.enqueue()
         mark_inspection_no_shows.enqueue()
+        mark_foreign_no_shows.enqueue()
         deliver_outbox.enqueue()
         if ticks == 1:
             reconcile_yesterday.enqueue()

@@ -12,6 +12,7 @@ from jiaoguan.audit.services import Actor
 from jiaoguan.exchange import services
 from jiaoguan.exchange.models import (
     ArchiveTransfer,
+    ForeignAppointment,
     ForeignInspection,
     InboxMessage,
     OutboxMessage,
@@ -90,6 +91,7 @@ def seed_due_car(county: str = "320102", n: int = 3) -> dict[str, str]:
         "vin": car.vin,
         "plate": car.plate.number,
         "valid_until": str(car.inspection_valid_until),
+        "owner_id_number": car.owner_person.id_number if car.owner_person else "",
     }
 
 
@@ -115,6 +117,70 @@ def inspect_foreign(home: str, plate: str, vin: str, city: str, outcome: str = "
         inspector="张三",
     )
     return {"inspection": str(inspection.public_id)}
+
+
+def book_and_inspect_foreign(
+    home: str, plate: str, vin: str, city: str, owner_id_number: str, n: int = 5
+) -> Any:
+    """全国通检 with a booking: a citizen here books today's first slot at a station of
+    ``city`` (open every day) for a vehicle from ``home``, the station checks it in and
+    records a pass; the result is in the outbox for ``home``. The clock is frozen at 08:00
+    in Shanghai on today's date, so the slot is open whatever the hour of the run."""
+    import itertools
+
+    from jiaoguan.accounts.constants import AccountKind
+    from jiaoguan.accounts.models import User
+    from jiaoguan.inspection.constants import WEEKDAYS, InspectionItem
+    from jiaoguan.inspection.models import SlotCounter, Station
+    from jiaoguan.inspection.selectors import station_slots
+    from tests import conftest
+    from tests.conftest import make_person
+    from tests.inspection.stations_fixtures import make_station, station_staff
+
+    conftest._counter = itertools.count(n * 1000)
+    day = clock.today()
+    with clock.frozen(dt.datetime.combine(day, dt.time(8, 0), tzinfo=clock.SHANGHAI)):
+        station = Station.objects.filter(organisation__city_code=city).first() or make_station(
+            city, opening_hours={d: ["08:30", "17:00"] for d in WEEKDAYS}
+        )
+        person = make_person(f"{city}06")
+        citizen = User.objects.create(
+            username=f"booker-{n}", kind=AccountKind.CITIZEN, person=person
+        )
+        slot = station_slots(station, day)[0].start
+        appt = services.foreign_appointment_book(
+            actor=Actor.of(citizen),
+            principal=citizen,
+            station=station,
+            slot_start=slot,
+            home_province=home,
+            plate_number=plate,
+            vin=vin,
+            vehicle_class="small_passenger",
+            owner_id_number=owner_id_number,
+        )
+        staff = station_staff(station)
+        services.foreign_appointment_transition(
+            actor=Actor.of(staff), principal=staff, appointment=appt, command="check_in"
+        )
+    # the result at the real time: its outbox message is due now (08:00 in Shanghai may be
+    # ahead of the real clock)
+    inspection = services.foreign_inspection_record(
+        actor=Actor.of(staff),
+        principal=staff,
+        home_province="",
+        plate_number="",
+        vin="",
+        vehicle_class="",
+        items={k: {"outcome": "pass"} for k in InspectionItem.values},
+        inspector="李四",
+        appointment=appt,
+    )
+    return {
+        "appointment": str(appt.public_id),
+        "inspection": str(inspection.public_id),
+        "taken": SlotCounter.objects.get(station=station, start=slot).taken,
+    }
 
 
 def envelope(message_id: str) -> dict[str, Any]:
@@ -174,6 +240,15 @@ def state() -> dict[str, Any]:
             for i in ForeignInspection.objects.order_by("id")
         ],
         "documents": sorted(d.kind for d in Document.objects.all()),
+        "foreign_appointments": [
+            {
+                "id": str(a.public_id),
+                "state": a.state,
+                "inspection": str(a.inspection.public_id) if a.inspection else None,
+                "events": [e.command for e in a.events.order_by("id")],
+            }
+            for a in ForeignAppointment.objects.select_related("inspection").order_by("id")
+        ],
     }
 
 

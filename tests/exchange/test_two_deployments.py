@@ -408,3 +408,62 @@ def test_inspected_in_guangdong_recorded_in_jiangsu(provinces: Any) -> None:
     [inspection] = _only(gd.state()["foreign_inspections"], id=done["inspection"])
     assert inspection["state"] == "recorded" and inspection["valid_until"] == new_until
     assert inspection["label"]
+
+
+def test_booked_in_guangdong_recorded_in_jiangsu(provinces: Any) -> None:
+    """全国通检 with a booking: a 南京 car's owner books a slot at a 深圳 station; the station
+    checks it in and records a pass; the result travels home with the declared owner, 江苏
+    records the next period and the label, and the answer travels back to the station. A
+    second booking declaring the wrong owner is refused at home with its reason."""
+    js, gd, _, _ = provinces
+    car = js.call("seed_due_car('320102', 4)")
+    done = gd.call(
+        f"book_and_inspect_foreign('32', {car['plate']!r}, {car['vin']!r}, '4403', "
+        f"{car['owner_id_number']!r}, 5)"
+    )
+    assert done["taken"] == 1
+    gd_state = gd.state()
+    [appt] = _only(gd_state["foreign_appointments"], id=done["appointment"])
+    assert appt["state"] == "done" and appt["inspection"] == done["inspection"]
+    assert appt["events"] == ["book", "check_in", "record_result"]
+    [result] = [
+        m
+        for m in gd_state["outbox"]
+        if m["type"] == "inspection.result" and m["state"] == "pending"
+    ]
+    assert _deliver_until(gd, result["id"])["state"] == "delivered"
+    js_state = js.state()
+    new_until = js_state["vehicle_valid_until"][car["vin"]]
+    assert new_until > car["valid_until"]
+    [answer] = [
+        m
+        for m in js_state["outbox"]
+        if m["type"] == "inspection.recorded" and m["state"] == "pending"
+    ]
+    assert _deliver_until(js, answer["id"])["state"] == "delivered"
+    [inspection] = _only(gd.state()["foreign_inspections"], id=done["inspection"])
+    assert inspection["state"] == "recorded" and inspection["valid_until"] == new_until
+    assert inspection["label"]
+
+    # the wrong owner declared: refused at home, nothing recorded, the reason comes back
+    other = js.call("seed_due_car('320102', 6)")
+    wrong = gd.call(
+        f"book_and_inspect_foreign('32', {other['plate']!r}, {other['vin']!r}, '4403', "
+        f"{car['owner_id_number']!r}, 7)"
+    )
+    [result] = [
+        m
+        for m in gd.state()["outbox"]
+        if m["type"] == "inspection.result" and m["state"] == "pending"
+    ]
+    assert _deliver_until(gd, result["id"])["state"] == "delivered"
+    js_state = js.state()
+    assert js_state["vehicle_valid_until"][other["vin"]] == other["valid_until"]
+    [answer] = [
+        m
+        for m in js_state["outbox"]
+        if m["type"] == "inspection.recorded" and m["state"] == "pending"
+    ]
+    assert _deliver_until(js, answer["id"])["state"] == "delivered"
+    [refused] = _only(gd.state()["foreign_inspections"], id=wrong["inspection"])
+    assert refused["state"] == "refused" and refused["answer"] == "owner_mismatch"

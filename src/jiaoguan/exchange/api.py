@@ -9,16 +9,20 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
-from jiaoguan.api.auth import ANY_AUTH, actor, principal
+from jiaoguan.api.auth import ANY_AUTH, actor, principal, session_auth
 from jiaoguan.api.pagination import Page, keyset
 from jiaoguan.exchange import faults, selectors, services, signing
 from jiaoguan.exchange.constants import ALGORITHM, MAX_ENVELOPE_BYTES
 from jiaoguan.exchange.schemas import (
     AcceptIn,
     AckOut,
+    ForeignAppointmentOut,
+    ForeignBookIn,
     ForeignInspectionIn,
     ForeignInspectionOut,
+    ForeignResultIn,
     KeyOut,
+    ReasonIn,
     RejectIn,
     TransferOut,
     TransferStartIn,
@@ -170,6 +174,7 @@ def foreign_inspection_create(
         vehicle_class=payload.vehicle_class,
         items=payload.items,
         inspector=payload.inspector,
+        owner_id_number=payload.owner_id_number,
     )
     return Status(201, ForeignInspectionOut.build(inspection))
 
@@ -187,3 +192,132 @@ def foreign_inspection_list(
         selectors.foreign_inspections_for(principal(request)), cursor=cursor, limit=limit
     )
     return {"items": [ForeignInspectionOut.build(i) for i in rows], "next_cursor": nxt}
+
+
+@router.post(
+    "/exchange/appointments",
+    response={201: ForeignAppointmentOut},
+    auth=session_auth,
+    summary="Book a station slot for a vehicle registered in another province",
+    description="全国通检 (R164 Art. 54): a citizen declares the plate, VIN, class and the "
+    "owner's ID number; the place is taken on the station's slot counter like a local "
+    "booking. Large buses and school buses are refused; the home province refuses the "
+    "result if the declared facts do not match its register (docs/exchange.md).",
+)
+def foreign_appointment_book(
+    request: HttpRequest, payload: ForeignBookIn
+) -> Status[ForeignAppointmentOut]:
+    from jiaoguan.inspection.selectors import station_get
+
+    appt = services.foreign_appointment_book(
+        actor=actor(request),
+        principal=principal(request),
+        station=station_get(payload.station),
+        slot_start=payload.slot_start,
+        home_province=payload.home_province,
+        plate_number=payload.plate_number,
+        vin=payload.vin,
+        vehicle_class=payload.vehicle_class,
+        owner_id_number=payload.owner_id_number,
+    )
+    return Status(201, ForeignAppointmentOut.build(appt))
+
+
+@router.get(
+    "/exchange/appointments",
+    response=Page[ForeignAppointmentOut],
+    auth=session_auth,
+    summary="Bookings of vehicles from other provinces: the station's own, or the citizen's",
+)
+def foreign_appointment_list(
+    request: HttpRequest, cursor: str | None = None, limit: int = 20, state: str = ""
+) -> dict[str, object]:
+    qs = selectors.foreign_appointments_for(principal(request))
+    if state:
+        qs = qs.filter(state=state)
+    rows, nxt = keyset(qs, cursor=cursor, limit=limit)
+    return {"items": [ForeignAppointmentOut.build(a) for a in rows], "next_cursor": nxt}
+
+
+@router.get(
+    "/exchange/appointments/{appointment_id}", response=ForeignAppointmentOut, auth=session_auth
+)
+def foreign_appointment_detail(request: HttpRequest, appointment_id: str) -> ForeignAppointmentOut:
+    return ForeignAppointmentOut.build(
+        selectors.foreign_appointment_get(principal(request), appointment_id)
+    )
+
+
+def _foreign_command(
+    request: HttpRequest, appointment_id: str, command: str, reason: str = ""
+) -> ForeignAppointmentOut:
+    who = principal(request)
+    appt = services.foreign_appointment_transition(
+        actor=actor(request),
+        principal=who,
+        appointment=selectors.foreign_appointment_get(who, appointment_id),
+        command=command,
+        reason=reason,
+    )
+    return ForeignAppointmentOut.build(appt)
+
+
+@router.post(
+    "/exchange/appointments/{appointment_id}/check-in",
+    response=ForeignAppointmentOut,
+    auth=session_auth,
+    summary="The station checks in a booked vehicle from another province (on the day)",
+)
+def foreign_appointment_check_in(
+    request: HttpRequest, appointment_id: str
+) -> ForeignAppointmentOut:
+    return _foreign_command(request, appointment_id, "check_in")
+
+
+@router.post(
+    "/exchange/appointments/{appointment_id}/cancel",
+    response=ForeignAppointmentOut,
+    auth=session_auth,
+    summary="Cancel a booking (the citizen who booked, before the deadline, or the station)",
+)
+def foreign_appointment_cancel(
+    request: HttpRequest, appointment_id: str, payload: ReasonIn
+) -> ForeignAppointmentOut:
+    return _foreign_command(request, appointment_id, "cancel", payload.reason)
+
+
+@router.post(
+    "/exchange/appointments/{appointment_id}/no-show",
+    response=ForeignAppointmentOut,
+    auth=session_auth,
+    summary="The station marks a booking not kept (after its slot)",
+)
+def foreign_appointment_no_show(request: HttpRequest, appointment_id: str) -> ForeignAppointmentOut:
+    return _foreign_command(request, appointment_id, "mark_no_show")
+
+
+@router.post(
+    "/exchange/appointments/{appointment_id}/result",
+    response={201: ForeignInspectionOut},
+    auth=session_auth,
+    summary="The station records the result of a booked foreign inspection, item by item",
+    description="The result goes to the home province as `inspection.result` (the same "
+    "message as a walk-in); the booking is closed in the same transaction.",
+)
+def foreign_appointment_result(
+    request: HttpRequest, appointment_id: str, payload: ForeignResultIn
+) -> Status[ForeignInspectionOut]:
+    who = principal(request)
+    appt = selectors.foreign_appointment_get(who, appointment_id)
+    inspection = services.foreign_inspection_record(
+        actor=actor(request),
+        principal=who,
+        home_province=appt.home_province,
+        plate_number=appt.plate_number,
+        vin=appt.vin,
+        vehicle_class=appt.vehicle_class,
+        items=payload.items,
+        inspector=payload.inspector,
+        appointment=appt,
+    )
+    return Status(201, ForeignInspectionOut.build(inspection))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,3 +25,35 @@ class AcceptForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
+class ForeignBookForm(forms.Form):
+    """Book a station slot for a vehicle registered in another province: the station and
+    day (GET shows the free times), the vehicle's facts and the owner's ID number."""
+
+    station = forms.ChoiceField(label=_("Inspection station"))
+    date = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    home_province = forms.ChoiceField(label=_("Province where the vehicle is registered"))
+    plate_number = forms.CharField(label=_("Plate number"), max_length=10)
+    vin = forms.CharField(label=_("VIN"), max_length=17)
+    vehicle_class = forms.ChoiceField(label=_("Vehicle class"))
+    owner_id_number = forms.CharField(label=_("Owner's ID number"), max_length=18)
+
+    def __init__(
+        self,
+        *args: Any,
+        stations: list[tuple[str, str]],
+        provinces: list[tuple[str, str]],
+        **kw: Any,
+    ) -> None:
+        from jiaoguan.registry.constants import VehicleClass
+
+        super().__init__(*args, **kw)
+        for name, choices in (
+            ("station", stations),
+            ("home_province", provinces),
+            ("vehicle_class", list(VehicleClass.choices)),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = choices

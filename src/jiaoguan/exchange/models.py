@@ -15,6 +15,7 @@ from jiaoguan.exchange.constants import (
     TransferKind,
     TransferState,
 )
+from jiaoguan.inspection.constants import AppointmentState
 
 
 class Peer(models.Model):
@@ -161,3 +162,72 @@ class ForeignInspection(models.Model):
 
     def __str__(self) -> str:
         return f"inspection of {self.plate_number} for {self.home_province} ({self.state})"
+
+
+class ForeignAppointment(models.Model):
+    """A slot booked at a station here for a vehicle registered in another province
+    (全国通检, R164 Art. 54). There is no registry record of the vehicle here: the booking holds
+    the facts the owner declared (plate, VIN, class, the owner's ID number), and the home
+    province checks them against its register when the result arrives (refusing a mismatch).
+    Its states are those of a local appointment and move through the same workflow table
+    (``inspection.workflow.TRANSITIONS``); the place is taken on the same slot counter."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    station = models.ForeignKey(
+        "inspection.Station", on_delete=models.PROTECT, related_name="foreign_appointments"
+    )
+    slot_start = models.DateTimeField()
+    state = models.CharField(
+        max_length=16, choices=AppointmentState.choices, default=AppointmentState.BOOKED
+    )
+    home_province = models.CharField(max_length=2)
+    vin = models.CharField(max_length=17)
+    plate_number = models.CharField(max_length=10)
+    vehicle_class = models.CharField(max_length=24)
+    #: the citizen account here that booked (a Person of this deployment), if any
+    booked_by = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: the owner's ID number as declared, encrypted (context ``foreign_appointment.owner``)
+    owner_id_number_enc = models.BinaryField()
+    inspection = models.OneToOneField(
+        ForeignInspection,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appointment",
+    )
+    created_at = models.DateTimeField()
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["station", "slot_start"], name="foreign_appt_slot_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vin"],
+                condition=models.Q(state__in=["booked", "checked_in"]),
+                name="foreign_appt_one_open_visit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"foreign appointment {self.public_id}"
+
+
+class ForeignAppointmentEvent(models.Model):
+    """Append-only history of a foreign appointment's states."""
+
+    appointment = models.ForeignKey(
+        ForeignAppointment, on_delete=models.PROTECT, related_name="events"
+    )
+    command = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16)
+    actor_ref = models.CharField(max_length=64)
+    reason = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.command} {self.from_state}->{self.to_state}"

@@ -5,7 +5,12 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from jiaoguan.exchange.models import ArchiveTransfer, ForeignInspection, TransferEvent
+from jiaoguan.exchange.models import (
+    ArchiveTransfer,
+    ForeignAppointment,
+    ForeignInspection,
+    TransferEvent,
+)
 
 
 class KeyOut(Schema):
@@ -99,6 +104,9 @@ class ForeignInspectionIn(Schema):
     vehicle_class: str = Field(max_length=24)
     items: dict[str, Any] = Field(description="per item: {outcome: pass|fail, fix}")
     inspector: str = Field("", max_length=64)
+    owner_id_number: str = Field(
+        "", max_length=18, description="the owner's ID number, checked by the home province"
+    )
 
 
 class ForeignInspectionOut(Schema):
@@ -112,6 +120,8 @@ class ForeignInspectionOut(Schema):
     valid_until: dt.date | None
     label_number: str
     answer: str
+    state_label: str = ""
+    appointment: str | None = None
 
     @staticmethod
     def build(i: ForeignInspection) -> ForeignInspectionOut:
@@ -126,4 +136,59 @@ class ForeignInspectionOut(Schema):
             valid_until=i.valid_until,
             label_number=i.label_number,
             answer=i.answer,
+            state_label=str(i.get_state_display()),
+            appointment=str(i.appointment.public_id) if hasattr(i, "appointment") else None,
+        )
+
+
+class ForeignBookIn(Schema):
+    station: str = Field(description="public id of the station", max_length=36)
+    slot_start: dt.datetime = Field(description="one of the station's open slots")
+    home_province: str = Field(
+        description="GB/T 2260 code of the registering province", max_length=2
+    )
+    plate_number: str = Field(max_length=10)
+    vin: str = Field(max_length=17)
+    vehicle_class: str = Field(max_length=24)
+    owner_id_number: str = Field(
+        max_length=18, description="the owner's ID number, as the home province holds it"
+    )
+
+
+class ForeignResultIn(Schema):
+    items: dict[str, Any] = Field(description="per item: {outcome: pass|fail, fix}")
+    inspector: str = Field("", max_length=64)
+
+
+class ReasonIn(Schema):
+    reason: str = Field("", max_length=200)
+
+
+class ForeignAppointmentOut(Schema):
+    id: str
+    station: str
+    station_name: str
+    slot_start: dt.datetime
+    state: str
+    state_label: str
+    home_province: str
+    plate_number: str
+    vin: str
+    vehicle_class: str
+    inspection: ForeignInspectionOut | None
+
+    @staticmethod
+    def build(a: ForeignAppointment) -> ForeignAppointmentOut:
+        return ForeignAppointmentOut(
+            id=str(a.public_id),
+            station=str(a.station.public_id),
+            station_name=a.station.organisation.name,
+            slot_start=a.slot_start,
+            state=a.state,
+            state_label=str(a.get_state_display()),
+            home_province=a.home_province,
+            plate_number=a.plate_number,
+            vin=a.vin,
+            vehicle_class=a.vehicle_class,
+            inspection=ForeignInspectionOut.build(a.inspection) if a.inspection else None,
         )

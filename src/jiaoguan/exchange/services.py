@@ -39,6 +39,8 @@ from jiaoguan.exchange.constants import (
 )
 from jiaoguan.exchange.models import (
     ArchiveTransfer,
+    ForeignAppointment,
+    ForeignAppointmentEvent,
     ForeignInspection,
     InboxMessage,
     OutboxMessage,
@@ -47,8 +49,9 @@ from jiaoguan.exchange.models import (
 )
 from jiaoguan.exchange.transport import HttpTransport, Transport, TransportError
 from jiaoguan.exchange.workflow import TRANSITIONS
-from jiaoguan.kernel import clock, regions
-from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden
+from jiaoguan.inspection.constants import AppointmentState
+from jiaoguan.kernel import clock, crypto, regions
+from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound
 from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.kernel.vin import VIN
 from jiaoguan.registry.constants import VehicleStatus
@@ -951,14 +954,20 @@ def foreign_inspection_record(
     vehicle_class: str,
     items: dict[str, Any],
     inspector: str = "",
+    owner_id_number: str = "",
+    appointment: ForeignAppointment | None = None,
 ) -> ForeignInspection:
     """A station here records its inspection of a vehicle registered in another province
     (R164 Art. 54: any vehicle except large passenger vehicles and school buses, with no
     delegation paperwork). The result is sent to the home province, which records it against
-    the vehicle and issues the label (a pass), or refuses it."""
+    the vehicle and issues the label (a pass), or refuses it.
+
+    With ``appointment`` (a booking of this station, checked in) the vehicle's facts are the
+    booking's (the arguments given for them are ignored) and the booking is closed (done)
+    in the same transaction; without it the vehicle was presented at the desk (walk-in)."""
     from jiaoguan.inspection.constants import Outcome, StationStatus
     from jiaoguan.inspection.selectors import station_of
-    from jiaoguan.inspection.services import _clean_items  # the stations' own item checks
+    from jiaoguan.inspection.services import clean_items  # the stations' own item checks
     from jiaoguan.kernel.plates import Plate as PlateNumber
     from jiaoguan.registry.constants import VehicleClass
 
@@ -972,16 +981,34 @@ def foreign_inspection_record(
             field="station",
             citation="R164 Art. 72",
         )
-    if vehicle_class not in VehicleClass.values:
-        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
+    booking: ForeignAppointment | None = None
+    if appointment is not None:
+        booking = (
+            ForeignAppointment.objects.select_for_update()
+            .filter(pk=appointment.pk, station=station)
+            .first()
+        )
+        if booking is None:
+            raise NotFound("not_found", _("Appointment not found"), field="appointment")
+        if booking.state != AppointmentState.CHECKED_IN:
+            raise Conflict(
+                "not_checked_in",
+                _("Record a result for a vehicle checked in"),
+                field="state",
+            )
+        home_province, plate_number, vin = booking.home_province, booking.plate_number, booking.vin
+        vehicle_class = booking.vehicle_class
+        owner_id_number = _owner_id_number(booking)
     decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
-    if not decision.allowed:
+    if not decision.allowed:  # before the class check: a school bus is no registry class
         raise DomainError(
             decision.code,
             _("Large buses and school buses are inspected in their home province only"),
             field="vehicle_class",
             citation=decision.citation,
         )
+    if vehicle_class not in VehicleClass.values:
+        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
     if vehicle_class not in station.vehicle_classes:
         raise DomainError(
             "class_not_inspected",
@@ -1004,7 +1031,7 @@ def foreign_inspection_record(
     plate = str(PlateNumber.parse(plate_number))
     from jiaoguan.inspection.constants import InspectionItem
 
-    clean = _clean_items(items, set(InspectionItem.values))
+    clean = clean_items(items, set(InspectionItem.values))
     passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
     inspector = inspector.strip()[:64]
     now = clock.now()
@@ -1022,22 +1049,25 @@ def foreign_inspection_record(
         created_at=now,
         updated_at=now,
     )
-    message_send(
-        actor=actor,
-        type=MessageType.INSPECTION_RESULT,
-        to=home_province,
-        body={
-            "inspection": str(inspection.public_id),
-            "vin": parsed_vin,
-            "plate": plate,
-            "vehicle_class": vehicle_class,
-            "outcome": inspection.outcome,
-            "items": clean,
-            "inspected_on": inspection.inspected_on.isoformat(),
-            "station": station.organisation.name,
-            "station_region": station.organisation.region_code,
-        },
-    )
+    body: dict[str, Any] = {
+        "inspection": str(inspection.public_id),
+        "vin": parsed_vin,
+        "plate": plate,
+        "vehicle_class": vehicle_class,
+        "outcome": inspection.outcome,
+        "items": clean,
+        "inspected_on": inspection.inspected_on.isoformat(),
+        "station": station.organisation.name,
+        "station_region": station.organisation.region_code,
+    }
+    if owner_id_number:
+        # the owner as declared; the home province refuses the result if it does not match
+        body["owner_id_number"] = str(IdNumber.parse(owner_id_number))
+    message_send(actor=actor, type=MessageType.INSPECTION_RESULT, to=home_province, body=body)
+    if booking is not None:
+        booking.inspection = inspection
+        booking.save(update_fields=["inspection"])
+        _foreign_move(booking, "record_result", actor=actor)
     audit_record(
         actor=actor,
         action="exchange.foreign_inspection_record",
@@ -1046,6 +1076,285 @@ def foreign_inspection_record(
         after={"vin": parsed_vin, "home": home_province, "outcome": inspection.outcome},
     )
     return inspection
+
+
+# --- inspection anywhere: booking a slot (全国通检) -----------------------------------------
+
+_OWNER_CONTEXT = b"foreign_appointment.owner"
+
+
+def _owner_id_number(appt: ForeignAppointment) -> str:
+    return crypto.decrypt(bytes(appt.owner_id_number_enc), context=_OWNER_CONTEXT)
+
+
+def _foreign_snapshot(a: ForeignAppointment) -> dict[str, Any]:
+    return {
+        "station": str(a.station.public_id),
+        "slot_start": a.slot_start.isoformat(),
+        "state": a.state,
+        "home_province": a.home_province,
+        "vin": a.vin,
+        "plate": a.plate_number,
+        "vehicle_class": a.vehicle_class,
+        "inspection": str(a.inspection.public_id) if a.inspection else None,
+        "version": a.version,
+    }
+
+
+def _foreign_event(
+    a: ForeignAppointment,
+    command: str,
+    before_state: str,
+    actor: Actor,
+    reason: str = "",
+    *,
+    snapshot_before: dict[str, Any] | None = None,
+) -> None:
+    ForeignAppointmentEvent.objects.create(
+        appointment=a,
+        command=command,
+        from_state=before_state,
+        to_state=a.state,
+        actor_ref=actor.ref[:64],
+        reason=reason[:200],
+        at=clock.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=f"exchange.foreign_appointment_{command}",
+        object_type="foreign_appointment",
+        object_ref=str(a.public_id),
+        before=snapshot_before,
+        after=_foreign_snapshot(a),
+        reason=reason,
+        subject_person_ref=str(a.booked_by.public_id) if a.booked_by else "",
+    )
+
+
+def _foreign_move(
+    appt: ForeignAppointment, command: str, *, actor: Actor, reason: str = ""
+) -> ForeignAppointment:
+    """Apply one transition of the appointment workflow table (the local appointments'
+    ``inspection.workflow.TRANSITIONS``) to a locked foreign appointment."""
+    from jiaoguan.inspection.services import slot_release
+    from jiaoguan.inspection.workflow import TRANSITIONS as APPOINTMENT_TRANSITIONS
+
+    t = APPOINTMENT_TRANSITIONS[command]
+    if appt.state not in t.source:
+        raise Conflict(
+            "invalid_transition",
+            _("This appointment cannot be changed that way now (it is %(state)s)")
+            % {"state": AppointmentState(appt.state).label},
+            field="state",
+        )
+    before = _foreign_snapshot(appt)
+    source = appt.state
+    now = clock.now()
+    appt.state = t.target
+    if t.target == AppointmentState.CHECKED_IN:
+        appt.checked_in_at = now
+    else:
+        appt.closed_at = now
+    appt.version += 1
+    appt.save()
+    if command == "cancel":
+        slot_release(appt.station_id, appt.slot_start)
+    _foreign_event(appt, command, source, actor, reason, snapshot_before=before)
+    return appt
+
+
+@transaction.atomic
+def foreign_appointment_book(
+    *,
+    actor: Actor,
+    principal: Any,
+    station: Any,
+    slot_start: dt.datetime,
+    home_province: str,
+    plate_number: str,
+    vin: str,
+    vehicle_class: str,
+    owner_id_number: str,
+) -> ForeignAppointment:
+    """Book a slot at a station here for a vehicle registered in another province (全国通检,
+    R164 Art. 54: any class except large passenger vehicles and school buses). The caller is
+    a citizen account here; it declares the plate, VIN, class and the owner's ID number,
+    which are kept with the booking and sent with the result: the home province records the
+    result only if they match its register (docs/exchange.md, "Booking"). The place is taken
+    on the station's slot counter under its row lock, exactly as a local booking
+    (``inspection.services.slot_take``)."""
+    from jiaoguan.accounts.constants import AccountKind
+    from jiaoguan.inspection.constants import StationStatus
+    from jiaoguan.inspection.models import Station
+    from jiaoguan.inspection.services import slot_check, slot_take
+    from jiaoguan.kernel.plates import Plate as PlateNumber
+    from jiaoguan.registry.constants import VehicleClass
+
+    if getattr(principal, "kind", None) != AccountKind.CITIZEN:
+        raise Forbidden("forbidden", _("Only a citizen account may book an inspection"))
+    station = Station.objects.select_related("organisation").get(pk=station.pk)
+    if station.status != StationStatus.RECOGNISED:
+        raise DomainError(
+            "station_suspended",
+            _("This station is not recognised at present"),
+            field="station",
+            citation="R164 Art. 72",
+        )
+    decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
+    if not decision.allowed:  # before the class check: a school bus is no registry class
+        raise DomainError(
+            decision.code,
+            _("Large buses and school buses are inspected in their home province only"),
+            field="vehicle_class",
+            citation=decision.citation,
+        )
+    if vehicle_class not in VehicleClass.values:
+        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
+    if vehicle_class not in station.vehicle_classes:
+        raise DomainError(
+            "class_not_inspected",
+            _("This station does not inspect this class of vehicle"),
+            field="vehicle_class",
+        )
+    if home_province == signing.own_province():
+        raise DomainError(
+            "registered_here",
+            _("This vehicle is registered here: book it from your vehicle's page"),
+            field="home_province",
+        )
+    if not Peer.objects.filter(province_code=home_province, active=True).exists():
+        raise DomainError(
+            "unknown_peer",
+            _("No exchange with this province is configured"),
+            field="home_province",
+        )
+    parsed_vin = str(VIN.parse(vin))
+    plate = str(PlateNumber.parse(plate_number))
+    owner = str(IdNumber.parse(owner_id_number))
+    if Vehicle.objects.filter(vin=parsed_vin, status=VehicleStatus.NORMAL).exists():
+        raise DomainError(
+            "registered_here",
+            _("This vehicle is registered here: book it from your vehicle's page"),
+            field="vin",
+        )
+    start = slot_check(station, slot_start)
+    open_states = [AppointmentState.BOOKED, AppointmentState.CHECKED_IN]
+    if ForeignAppointment.objects.filter(vin=parsed_vin, state__in=open_states).exists():
+        raise Conflict(
+            "already_booked",
+            _("This vehicle already has an open inspection appointment"),
+            field="vin",
+        )
+    slot_take(station, start)
+    try:
+        with transaction.atomic():
+            appt = ForeignAppointment.objects.create(
+                station=station,
+                slot_start=start,
+                home_province=home_province,
+                vin=parsed_vin,
+                plate_number=plate,
+                vehicle_class=vehicle_class,
+                booked_by=getattr(principal, "person", None),
+                owner_id_number_enc=crypto.encrypt(owner, context=_OWNER_CONTEXT),
+                created_at=clock.now(),
+            )
+    except IntegrityError as exc:  # a concurrent booking of the same vehicle won
+        raise Conflict(
+            "already_booked",
+            _("This vehicle already has an open inspection appointment"),
+            field="vin",
+        ) from exc
+    _foreign_event(appt, "book", "", actor)
+    return appt
+
+
+@transaction.atomic
+def foreign_appointment_transition(
+    *,
+    actor: Actor,
+    principal: Any,
+    appointment: ForeignAppointment,
+    command: str,
+    reason: str = "",
+) -> ForeignAppointment:
+    """``check_in`` (the station, on the day), ``cancel`` (the citizen who booked, up to the
+    cancellation deadline, or the station) or ``mark_no_show`` (the station, after the slot)
+    on a foreign appointment, as the appointment workflow table allows."""
+    from jiaoguan.inspection.constants import StationStatus
+    from jiaoguan.inspection.selectors import station_of
+    from jiaoguan.inspection.services import cancel_before, clock_day
+    from jiaoguan.inspection.workflow import TRANSITIONS as APPOINTMENT_TRANSITIONS
+
+    t = APPOINTMENT_TRANSITIONS.get(command)
+    if t is None or command == "record_result":
+        raise DomainError("unknown_command", _("Unknown command"), field="command")
+    appt = (
+        ForeignAppointment.objects.select_for_update(of=("self",))
+        .select_related("station__organisation", "booked_by")
+        .get(pk=appointment.pk)
+    )
+    station = station_of(principal) if principal is not None else None
+    person = getattr(principal, "person", None)
+    if principal is None:
+        role = "system"
+    elif station is not None and station.pk == appt.station_id:
+        role = "station"
+    elif person is not None and appt.booked_by_id == person.pk:
+        role = "owner"
+    else:
+        raise NotFound("not_found", _("Appointment not found"))
+    if role not in t.by:
+        raise Forbidden("forbidden", _("You may not do this to this appointment"))
+    now = clock.now()
+    if command == "cancel" and role == "owner" and now > appt.slot_start - cancel_before():
+        raise DomainError(
+            "too_late_to_cancel",
+            _("An appointment can be cancelled up to %(minutes)s minutes before its slot")
+            % {"minutes": int(cancel_before().total_seconds() // 60)},
+            field="slot_start",
+        )
+    ends = appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes)
+    if command == "mark_no_show" and now < ends:
+        raise Conflict("slot_not_over", _("The slot is not over yet"), field="slot_start")
+    if command == "check_in":
+        if appt.station.status != StationStatus.RECOGNISED:
+            raise DomainError(
+                "station_suspended",
+                _("This station is not recognised at present"),
+                field="station",
+                citation="R164 Art. 72",
+            )
+        if clock_day(appt.slot_start) != clock.today():
+            raise DomainError(
+                "not_today", _("Check in on the day of the appointment"), field="slot_start"
+            )
+    return _foreign_move(appt, command, actor=actor, reason=reason)
+
+
+def foreign_appointments_no_show_run(*, actor: Actor) -> int:
+    """Mark as no-shows the foreign bookings whose slot ended more than the grace period ago
+    without a check-in (the same rule and grace as local bookings,
+    ``inspection.services.appointments_no_show_run``); each one in its own transaction."""
+    from jiaoguan.inspection.services import NO_SHOW_GRACE_MINUTES
+
+    now = clock.now()
+    grace = dt.timedelta(minutes=NO_SHOW_GRACE_MINUTES)
+    marked = 0
+    stale = ForeignAppointment.objects.filter(
+        state=AppointmentState.BOOKED, slot_start__lt=now - grace
+    ).select_related("station")
+    for appt in stale.iterator():
+        if appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes) + grace > now:
+            continue
+        try:
+            foreign_appointment_transition(
+                actor=actor, principal=None, appointment=appt, command="mark_no_show"
+            )
+        except Conflict:  # checked in or cancelled meanwhile
+            continue
+        marked += 1
+    return marked
 
 
 def _handle_inspection_result(*, actor: Actor, envelope: dict[str, Any]) -> dict[str, Any]:
@@ -1080,6 +1389,14 @@ def _handle_inspection_result(*, actor: Actor, envelope: dict[str, Any]) -> dict
         refusal = "vehicle_not_normal"
     elif not rules.inspection_anywhere(vehicle_class=vehicle.vehicle_class).allowed:
         refusal = "not_elsewhere"
+    elif body.get("vehicle_class") != vehicle.vehicle_class:
+        refusal = "class_mismatch"
+    elif "owner_id_number" in body and (
+        vehicle.owner_person is None
+        or vehicle.owner_person.id_number_index
+        != id_number_index(str(body.get("owner_id_number", ""))[:18])
+    ):
+        refusal = "owner_mismatch"
     answer: dict[str, Any] = {"inspection": str(ref)}
     if refusal is None and vehicle is not None and body.get("outcome") == Outcome.PASS:
         s = schedule(facts_of(vehicle), on=inspected_on, valid_until=vehicle.inspection_valid_until)

@@ -6,10 +6,17 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from jiaoguan.exchange.services import outbox_deliver_due
+from jiaoguan.audit.services import Actor
+from jiaoguan.exchange.services import foreign_appointments_no_show_run, outbox_deliver_due
 
 
 @task()
 def deliver_outbox(limit: int = 100) -> dict[str, int]:
     """Try every outbox message whose next attempt is due."""
     return outbox_deliver_due(limit=limit)
+
+
+@task()
+def mark_foreign_no_shows() -> int:
+    """Mark the foreign bookings whose slot passed without a check-in as no-shows."""
+    return foreign_appointments_no_show_run(actor=Actor.system("inspection-no-shows"))

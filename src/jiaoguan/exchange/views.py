@@ -136,3 +136,193 @@ def mine(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     transfers = list(selectors.transfers_for(user).prefetch_related("events")[:50])
     return render(request, "exchange/mine.html", {"transfers": transfers})
+
+
+# --- the station's foreign inspections (全国通检) -------------------------------------------
+
+
+def _station_or_404(request: HttpRequest) -> Any:
+    from jiaoguan.inspection.selectors import station_of
+
+    return station_of(request.user)
+
+
+@login_required
+def station_foreign(request: HttpRequest) -> HttpResponse:
+    """The station's bookings of vehicles from other provinces (check in, record the
+    result) and its foreign inspections with the home province's answer."""
+    user: Any = request.user
+    station = _station_or_404(request)
+    if station is None:
+        return _error(
+            request, NotFound("not_found", _("This page is for the staff of an inspection station"))
+        )
+    appointments = list(
+        selectors.foreign_appointments_for(user)
+        .filter(state__in=["booked", "checked_in"])
+        .order_by("slot_start", "id")[:100]
+    )
+    inspections = list(selectors.foreign_inspections_for(user)[:100])
+    return render(
+        request,
+        "exchange/station_foreign.html",
+        {"station": station, "appointments": appointments, "inspections": inspections},
+    )
+
+
+@login_required
+@require_POST
+def station_foreign_command(request: HttpRequest, appointment_id: str, name: str) -> HttpResponse:
+    """check_in / mark_no_show / cancel on a foreign booking, by the station."""
+    user: Any = request.user
+    if name not in ("check_in", "mark_no_show", "cancel"):
+        return _error(request, NotFound("not_found", _("Not found")))
+    try:
+        appt = selectors.foreign_appointment_get(user, appointment_id)
+        services.foreign_appointment_transition(
+            actor=Actor.of(user), principal=user, appointment=appt, command=name
+        )
+    except DomainError as exc:
+        return _error(request, exc)
+    if name == "check_in":
+        return redirect("exchange:station_result", appointment_id=appt.public_id)
+    return redirect("exchange:station_foreign")
+
+
+@login_required
+def station_result(request: HttpRequest, appointment_id: str) -> HttpResponse:
+    """Record the result of a checked-in foreign booking, item by item; it goes home."""
+    from jiaoguan.inspection.constants import InspectionItem
+    from jiaoguan.inspection.forms import ResultForm
+
+    user: Any = request.user
+    if _station_or_404(request) is None:
+        return _error(
+            request, NotFound("not_found", _("This page is for the staff of an inspection station"))
+        )
+    try:
+        appt = selectors.foreign_appointment_get(user, appointment_id)
+    except DomainError as exc:
+        return _error(request, exc)
+    form = ResultForm(request.POST or None, items=list(InspectionItem.values))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.foreign_inspection_record(
+                actor=Actor.of(user),
+                principal=user,
+                home_province=appt.home_province,
+                plate_number=appt.plate_number,
+                vin=appt.vin,
+                vehicle_class=appt.vehicle_class,
+                items=form.result_items(),
+                inspector=form.cleaned_data["inspector"],
+                appointment=appt,
+            )
+            return redirect("exchange:station_result", appointment_id=appt.public_id)
+        except DomainError as exc:
+            field = (exc.field or "").removeprefix("items.")
+            if exc.code in ("fix_required", "fix_too_long"):
+                field = f"{field}_fix"
+            form.add_error(field if field in form.fields else None, exc.localised(get_language()))
+        appt = selectors.foreign_appointment_get(user, appointment_id)
+    labels = dict(InspectionItem.choices)
+    shown = (
+        [
+            (labels[i], appt.inspection.items[i])
+            for i in InspectionItem.values
+            if i in appt.inspection.items
+        ]
+        if appt.inspection
+        else []
+    )
+    return render(
+        request,
+        "exchange/station_result.html",
+        {"appt": appt, "form": form, "items": shown, "recordable": appt.state == "checked_in"},
+    )
+
+
+# --- the citizen books for a vehicle of another province -----------------------------------
+
+_BOOK_FIELDS = {
+    "vin": "vin",
+    "plate_number": "plate_number",
+    "vehicle_class": "vehicle_class",
+    "home_province": "home_province",
+    "station": "station",
+    "owner_id_number": "owner_id_number",
+}
+
+
+@login_required
+def foreign_book(request: HttpRequest) -> HttpResponse:
+    """全国通检: book a slot at a station here for a vehicle registered in another province,
+    and the bookings made so far with their results."""
+    import datetime as dt
+
+    from jiaoguan.exchange.forms import ForeignBookForm
+    from jiaoguan.exchange.models import Peer
+    from jiaoguan.inspection import selectors as inspection_selectors
+    from jiaoguan.kernel import clock
+
+    user: Any = request.user
+    stations = list(
+        inspection_selectors.stations_public().order_by("organisation__region_code", "id")
+    )
+    provinces = [
+        (p.province_code, f"{p.province_code} {p.name}".strip())
+        for p in Peer.objects.filter(active=True).order_by("province_code")
+    ]
+    data = request.POST if request.method == "POST" else (request.GET or None)
+    form = ForeignBookForm(
+        data,
+        stations=[(str(s.public_id), s.organisation.name) for s in stations],
+        provinces=provinces,
+        initial={"date": clock.today() + dt.timedelta(days=1)},
+    )
+    station = None
+    slots: list[Any] = []
+    slot_errors: list[str] = []
+    if data is not None and form.is_valid():
+        station = next(s for s in stations if str(s.public_id) == form.cleaned_data["station"])
+        slots = inspection_selectors.station_slots(station, form.cleaned_data["date"])
+        if request.method == "POST":
+            try:
+                start = dt.datetime.fromisoformat(request.POST.get("slot", "")[:40])
+            except ValueError:
+                start = None
+            if start is None or start.tzinfo is None:
+                slot_errors.append(_("Choose a time"))
+            else:
+                d = form.cleaned_data
+                try:
+                    services.foreign_appointment_book(
+                        actor=Actor.of(user),
+                        principal=user,
+                        station=station,
+                        slot_start=start,
+                        home_province=d["home_province"],
+                        plate_number=d["plate_number"].strip().upper(),
+                        vin=d["vin"].strip().upper(),
+                        vehicle_class=d["vehicle_class"],
+                        owner_id_number=d["owner_id_number"].strip(),
+                    )
+                    return redirect("exchange:foreign_book")
+                except DomainError as exc:
+                    if exc.field == "slot_start":
+                        slot_errors.append(exc.localised(get_language()))
+                    else:
+                        field = _BOOK_FIELDS.get(exc.field or "")
+                        form.add_error(field, exc.localised(get_language()))
+    bookings = list(selectors.foreign_appointments_for(user)[:50])
+    return render(
+        request,
+        "exchange/foreign_book.html",
+        {
+            "form": form,
+            "station": station,
+            "slots": [s for s in slots if s.remaining],
+            "slot_errors": slot_errors,
+            "bookings": bookings,
+        },
+    )

@@ -594,28 +594,9 @@ def appointment_book(
             % {"date": blocked.isoformat()},
             field="slot_start",
         )
-    slot_start = slot_start.astimezone(dt.UTC)
-    day = clock_day(slot_start)
-    if (
-        slot_start <= now
-        or day > today + dt.timedelta(days=BOOKING_HORIZON_DAYS)
-        or slot_start not in slot_starts(station, day)
-    ):
-        raise DomainError(
-            "invalid_slot",
-            _("Choose one of the station's open slots in the next %(days)s days")
-            % {"days": BOOKING_HORIZON_DAYS},
-            field="slot_start",
-        )
+    slot_start = slot_check(station, slot_start)
     _open_visit(vehicle)
-    SlotCounter.objects.bulk_create(
-        [SlotCounter(station=station, start=slot_start)], ignore_conflicts=True
-    )
-    counter = SlotCounter.objects.select_for_update().get(station=station, start=slot_start)
-    if counter.taken >= station.capacity_per_slot:
-        raise Conflict("slot_full", _("This slot is full; choose another"), field="slot_start")
-    counter.taken += 1
-    counter.save(update_fields=["taken"])
+    slot_take(station, slot_start)
     appt = _create(
         station=station,
         vehicle=vehicle,
@@ -628,6 +609,50 @@ def appointment_book(
     )
     _event(appt, "book", "", actor)
     return appt
+
+
+def slot_check(station: Station, slot_start: dt.datetime) -> dt.datetime:
+    """The slot start (in UTC) if it is one of the station's open slots in the booking
+    horizon, else a refusal on ``slot_start``."""
+    now = clock.now()
+    slot_start = slot_start.astimezone(dt.UTC)
+    day = clock_day(slot_start)
+    if (
+        slot_start <= now
+        or day > clock.today() + dt.timedelta(days=BOOKING_HORIZON_DAYS)
+        or slot_start not in slot_starts(station, day)
+    ):
+        raise DomainError(
+            "invalid_slot",
+            _("Choose one of the station's open slots in the next %(days)s days")
+            % {"days": BOOKING_HORIZON_DAYS},
+            field="slot_start",
+        )
+    return slot_start
+
+
+def slot_take(station: Station, slot_start: dt.datetime) -> None:
+    """Take one place of a slot, in the caller's transaction, under a lock on the slot's
+    counter row (``SELECT … FOR UPDATE``): the last place goes to exactly one booking however
+    many arrive at once. Every booking (local or from another province) takes its place here."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("slot_take must run inside the booking transaction")
+    SlotCounter.objects.bulk_create(
+        [SlotCounter(station=station, start=slot_start)], ignore_conflicts=True
+    )
+    counter = SlotCounter.objects.select_for_update().get(station=station, start=slot_start)
+    if counter.taken >= station.capacity_per_slot:
+        raise Conflict("slot_full", _("This slot is full; choose another"), field="slot_start")
+    counter.taken += 1
+    counter.save(update_fields=["taken"])
+
+
+def slot_release(station_id: int, slot_start: dt.datetime | None) -> None:
+    """Give back the place of a cancelled booking."""
+    if slot_start is not None:
+        SlotCounter.objects.filter(station_id=station_id, start=slot_start).update(
+            taken=F("taken") - 1
+        )
 
 
 def clock_day(at: dt.datetime) -> dt.date:
@@ -695,10 +720,8 @@ def _move(appt: Appointment, command: str, *, actor: Actor, reason: str = "") ->
         appt.closed_at = now
     appt.version += 1
     appt.save()
-    if command == "cancel" and appt.slot_start is not None:
-        SlotCounter.objects.filter(station_id=appt.station_id, start=appt.slot_start).update(
-            taken=F("taken") - 1
-        )
+    if command == "cancel":
+        slot_release(appt.station_id, appt.slot_start)
     _event(appt, command, source, actor, reason, snapshot_before=before)
     return appt
 
@@ -780,7 +803,16 @@ def appointments_no_show_run(*, actor: Actor) -> int:
 # --- results ----------------------------------------------------------------------------------
 
 
-def _clean_items(items: Any, wanted: set[str]) -> dict[str, dict[str, str]]:
+def clean_items(items: Any, wanted: set[str]) -> dict[str, dict[str, str]]:
+    """Check a station's per-item result and return it cleaned: ``items`` maps each
+    inspection item (``InspectionItem``, GB 38900-2020) to ``{"outcome": "pass"|"fail",
+    "fix": "what to fix"}``; a fail must say what to fix (at most 200 characters); exactly
+    the ``wanted`` items must be given (all of them on a first inspection, the failed ones on
+    a re-test). Refuses with a ``DomainError`` naming the item (``items.<item>``).
+
+    Public: the stations' own results (``inspection_result_record``) and the inspections of
+    vehicles from other provinces (``exchange.services.foreign_inspection_record``) use it,
+    so both check items the same way."""
     if not isinstance(items, dict):
         raise DomainError("invalid_items", _("Give a result for each item"), field="items")
     clean: dict[str, dict[str, str]] = {}
@@ -873,7 +905,7 @@ def inspection_result_record(
     inspector = inspector.strip()
     if len(inspector) > 64:
         raise DomainError("inspector_too_long", _("At most 64 characters"), field="inspector")
-    clean = _clean_items(items, wanted)
+    clean = clean_items(items, wanted)
     passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
     if retest_of is None:
         _move(appt, "record_result", actor=actor)
