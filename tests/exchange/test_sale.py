@@ -279,3 +279,74 @@ def test_old_replacements_do_not_count_and_only_the_owner_applies(peer: None, ca
             actor=acting, person=owner, vehicle=car, to_region="440106"
         )
     assert transfer.state == TransferState.SENT and transfer.reason == "online application"
+
+
+# --- the API -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_handover_and_flags_through_the_api(client: Any, peer: None, car: Vehicle) -> None:
+    from tests.conftest import make_staff
+
+    buyer = make_person("440106")
+    clerk = make_staff("counter_clerk", "3201")
+    client.force_login(clerk)
+    with days(1):
+        r = client.post(
+            "/api/v1/exchange/transfers",
+            data={
+                "vehicle": str(car.public_id),
+                "to_region": "440106",
+                "kind": "sale",
+                "buyer_name": "买家",
+                "buyer_id_number": buyer.id_number,
+            },
+            content_type="application/json",
+        )
+        assert r.status_code == 201, r.content
+        tid = r.json()["id"]
+        r = client.post(f"/api/v1/exchange/transfers/{tid}/handover")
+        assert r.status_code == 200, r.content
+        assert r.json()["valid_until"] == "2026-04-09" and r.json()["temporary_plate"]
+        again = client.post(f"/api/v1/exchange/transfers/{tid}/handover")
+        assert again.status_code == 409 and again.json()["code"] == "already_handed_over"
+    with days(5):
+        sale.transfer_deadlines_sweep()
+        items = client.get("/api/v1/exchange/flagged-transfers").json()["items"]
+    assert [i["id"] for i in items] == [tid]
+    assert items[0]["flags"][0]["code"] == "archive_upload_overdue"
+    # another city's clerk sees nothing and cannot hand over
+    client.force_login(make_staff("counter_clerk", "3205"))
+    assert client.get("/api/v1/exchange/flagged-transfers").json()["items"] == []
+    assert client.post(f"/api/v1/exchange/transfers/{tid}/handover").status_code == 404
+    assert client.post("/api/v1/exchange/transfers/nope/handover").status_code == 404
+
+
+@pytest.mark.django_db
+@override_settings(EXCHANGE_ONLINE_MAX_CHANGES=1, EXCHANGE_ONLINE_WINDOW_DAYS=90)
+def test_owner_starts_online_until_the_threshold(client: Any, peer: None, car: Vehicle) -> None:
+    from tests.conftest import make_citizen, make_staff
+
+    owner = car.owner_person
+    client.force_login(make_citizen(owner))
+    body = {"vehicle": str(car.public_id), "to_region": "440106"}
+    with days(1):
+        bad = client.post(
+            "/api/v1/exchange/online-transfers",
+            data={**body, "to_region": "44"},
+            content_type="application/json",
+        )
+        assert bad.status_code == 422 or bad.status_code == 400, bad.content
+        plate_reissue(actor=CLERK, vehicle=car, reason="lost")
+        r = client.post(
+            "/api/v1/exchange/online-transfers", data=body, content_type="application/json"
+        )
+        assert r.status_code == 409 and r.json()["code"] == "on_site_only", r.content
+        with override_settings(EXCHANGE_ONLINE_MAX_CHANGES=0):
+            r = client.post(
+                "/api/v1/exchange/online-transfers", data=body, content_type="application/json"
+            )
+        assert r.status_code == 201, r.content
+    client.force_login(make_staff("counter_clerk", "3201"))
+    r = client.post("/api/v1/exchange/online-transfers", data=body, content_type="application/json")
+    assert r.status_code == 403
