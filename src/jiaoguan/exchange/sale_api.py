@@ -13,7 +13,6 @@ from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.api.auth import ANY_AUTH, actor, principal
 from jiaoguan.api.pagination import Page, keyset
 from jiaoguan.exchange import sale, selectors, services
-from jiaoguan.exchange.constants import TransferKind
 from jiaoguan.exchange.models import ArchiveTransfer
 from jiaoguan.exchange.schemas import TransferOut
 from jiaoguan.kernel.errors import Forbidden, NotFound
@@ -134,8 +133,6 @@ def online_start(request: HttpRequest, payload: OnlineStartIn) -> Status[Transfe
     vehicle = vehicles_for(who).filter(public_id__iexact=payload.vehicle).first()
     if vehicle is None:
         raise NotFound("not_found", _("Vehicle not found"), field="vehicle")
-    if payload.kind not in TransferKind.values:
-        payload.kind = "invalid"
     transfer = sale.transfer_start_online(
         actor=actor(request),
         person=Person.objects.get(pk=person_id),
