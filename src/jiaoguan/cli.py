@@ -160,6 +160,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
         void_temporary_plates,
     )
     from jiaoguan.exams.tasks import mark_exam_absences, void_expired_permits
+    from jiaoguan.exchange.sale_tasks import sweep_transfer_deadlines
     from jiaoguan.exchange.tasks import deliver_outbox, mark_foreign_no_shows
     from jiaoguan.inspection.tasks import mark_inspection_no_shows, send_inspection_reminders
     from jiaoguan.kernel.tasks import requeue_stale_tasks
@@ -189,6 +190,7 @@ def _enqueue_anchors(stop: threading.Event, every: float) -> None:
             close_ended_cycles.enqueue()
             mark_exam_absences.enqueue()
             void_expired_permits.enqueue()
+            sweep_transfer_deadlines.enqueue()
         if ticks * 60 >= every:
             ticks = 0
             anchor_audit_chains.enqueue()

@@ -16,6 +16,7 @@ from jiaoguan.documents.api import router as documents_router
 from jiaoguan.education.api import router as education_router
 from jiaoguan.exams.api import router as exams_router
 from jiaoguan.exchange.api import router as exchange_router
+from jiaoguan.exchange.sale_api import router as exchange_sale_router
 from jiaoguan.inspection.api import router as inspection_router
 from jiaoguan.licensing.api import router as licensing_router
 from jiaoguan.notices.api import router as notices_router
@@ -83,4 +84,5 @@ api.add_router("/", orgs_router)
 api.add_router("/", oauth_router)
 api.add_router("/", exams_router)
 api.add_router("/", exchange_router)
+api.add_router("/", exchange_sale_router)
 api.add_router("/", education_router)

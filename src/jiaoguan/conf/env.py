@@ -163,6 +163,18 @@ VARIABLES: tuple[Var, ...] = (
         "2",
     ),
     Var(
+        "JIAOGUAN_EXCHANGE_ONLINE_MAX_CHANGES",
+        "R164 Art. 74 fraud control (local configuration): this many plate or document "
+        "replacements, transfers or moves of a vehicle within the window make a new archive "
+        "transfer on-site only; 0 turns the control off.",
+        "3",
+    ),
+    Var(
+        "JIAOGUAN_EXCHANGE_ONLINE_WINDOW_DAYS",
+        "The window, in days, that JIAOGUAN_EXCHANGE_ONLINE_MAX_CHANGES counts over.",
+        "365",
+    ),
+    Var(
         "JIAOGUAN_EXCHANGE_FAULTS",
         "Test fault points of the exchange (comma-separated; honoured only with DEBUG on).",
         None,

@@ -42,6 +42,17 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Vehicle {plate}: inspection valid until {due}. It is exempt: "
         "apply online for the label.",
     },
+    "exchange.sale_temporary_plate": {
+        "zh": "您购买的机动车（{vin}）已收回号牌和行驶证，临时行驶车号牌有效期至{due}，"
+        "请在此前到{region}车管所办理转入。",
+        "en": "The vehicle you bought ({vin}): plates and permit taken back; the temporary "
+        "plate is valid until {due}. Complete the transfer-in at {region} by then.",
+    },
+    "exchange.transfer_overdue": {
+        "zh": "您的机动车（{vin}）异地转籍已超过期限（{due}），请尽快到车管所办理。",
+        "en": "Vehicle {vin}: the archive transfer is past its deadline ({due}). "
+        "Please see a vehicle office.",
+    },
     "inspection.station_due": {
         "zh": "您的机动车{plate}检验有效期至{due}，请预约到检验机构上线检验。",
         "en": "Vehicle {plate}: inspection valid until {due}. "

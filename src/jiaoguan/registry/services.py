@@ -18,7 +18,7 @@ from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.kernel.plates import Plate as PlateNumber
 from jiaoguan.kernel.uscc import USCC
 from jiaoguan.kernel.vin import VIN
-from jiaoguan.registry.constants import IdKind, LicenceTerm, OrganisationKind
+from jiaoguan.registry.constants import IdKind, LicenceTerm, OrganisationKind, PlateStatus
 from jiaoguan.registry.models import (
     DrivingLicence,
     Organisation,
@@ -606,3 +606,27 @@ def vehicle_plate_detach(*, actor: Actor, vehicle: Vehicle, reason: str) -> Vehi
     """Take the plate off a de-registered vehicle, so its former owner's new vehicle can keep
     the number (R164 Arts. 44–45; the rule is decided by ``plates.keeping``)."""
     return _change(vehicle, actor=actor, action="vehicle.plate_detach", reason=reason, plate=None)
+
+
+@transaction.atomic
+def plate_return(*, actor: Actor, vehicle: Vehicle, reason: str) -> Plate:
+    """The owner hands the plates back (a sale to a buyer in another province, R164 Art. 27):
+    the plate is retired and taken off the vehicle, each with its history and audit row."""
+    if vehicle.plate_id is None:
+        raise DomainError("no_plate", _("This vehicle has no plates to return"), field="vehicle")
+    plate = Plate.objects.select_for_update().get(pk=vehicle.plate_id)
+    before = snapshot(plate)
+    plate.status = PlateStatus.RETIRED
+    plate.retired_at = clock.now()
+    plate.version += 1
+    plate.save(update_fields=["status", "retired_at", "version"])
+    _write(
+        plate,
+        actor=actor,
+        action="plate.return",
+        before=before,
+        reason=reason,
+        subject_person_ref=str(vehicle.owner_person.public_id) if vehicle.owner_person else "",
+    )
+    vehicle_plate_detach(actor=actor, vehicle=vehicle, reason=reason)
+    return plate

@@ -206,6 +206,10 @@ EXCHANGE_LEASE_SECONDS = float(env.get("JIAOGUAN_EXCHANGE_LEASE_SECONDS") or "30
 EXCHANGE_RETRY_SECONDS = float(env.get("JIAOGUAN_EXCHANGE_RETRY_SECONDS") or "2")
 EXCHANGE_FAULTS = (env.get("JIAOGUAN_EXCHANGE_FAULTS") or "") if DEBUG else ""
 EXCHANGE_FAULT_MARKER = (env.get("JIAOGUAN_EXCHANGE_FAULT_MARKER") or "") if DEBUG else ""
+# R164 Art. 74 (exchange/deadlines.py): this many replacements, transfers or moves of a vehicle
+# within the window make a new transfer on-site only. Local configuration (DOMAIN.md has no number).
+EXCHANGE_ONLINE_MAX_CHANGES = int(env.get("JIAOGUAN_EXCHANGE_ONLINE_MAX_CHANGES") or "3")
+EXCHANGE_ONLINE_WINDOW_DAYS = int(env.get("JIAOGUAN_EXCHANGE_ONLINE_WINDOW_DAYS") or "365")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,14 @@
+"""Simplified Chinese of the sale to another province, the transfer deadlines and the online
+fraud control (exchange/sale.py, exchange/sale_api.py)."""
+
+ZH = {
+    "Only a sale to another province hands over plates here": "仅转让给外省买方时在此收回号牌",
+    "The plates and permit were already taken back": "号牌和行驶证已收回",
+    "Only the owner may do this": "仅机动车所有人可以办理",
+    "%(n)d replacements, transfers or moves in %(days)d days: please apply at a vehicle office": (
+        "%(days)d日内已补换领、转移或迁出%(n)d次：请到车管所现场办理"
+    ),
+    "No region": "无辖区",
+    "Only the owner applies online": "仅机动车所有人可以网上申请",
+    "This vehicle has no plates to return": "该车没有可交回的号牌",
+}
