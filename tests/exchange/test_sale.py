@@ -350,3 +350,32 @@ def test_owner_starts_online_until_the_threshold(client: Any, peer: None, car: V
     client.force_login(make_staff("counter_clerk", "3201"))
     r = client.post("/api/v1/exchange/online-transfers", data=body, content_type="application/json")
     assert r.status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_clerk_hands_over_a_sale_and_sees_the_flags_on_the_pages(
+    client: Any, peer: None, car: Vehicle
+) -> None:
+    from tests.conftest import make_staff
+
+    clerk = make_staff("counter_clerk", "3201")
+    client.force_login(clerk)
+    with days(0):
+        transfer = sell(car, make_person("440106").id_number)
+        page = client.get(f"/console/transfers/{transfer.public_id}/")
+        assert b'data-testid="handover"' in page.content
+        done = client.post(f"/console/transfers/{transfer.public_id}/handover/")
+        assert done.status_code == 302
+        assert Document.objects.filter(
+            kind=DocumentKind.TEMPORARY_PLATE, subject_ref=str(car.public_id)
+        ).exists()
+        again = client.get(f"/console/transfers/{transfer.public_id}/")
+        assert b'data-testid="handover"' not in again.content  # once only
+        twice = client.post(f"/console/transfers/{transfer.public_id}/handover/")
+        assert twice.status_code == 409
+    with days(31):
+        sale.transfer_deadlines_sweep()
+        desk = client.get("/console/transfers/")
+        assert b'data-testid="flagged"' in desk.content and transfer.vin.encode() in desk.content
+        detail = client.get(f"/console/transfers/{transfer.public_id}/")
+        assert b"transfer_in_overdue" in detail.content

@@ -11,4 +11,7 @@ ZH = {
     "No region": "无辖区",
     "Only the owner applies online": "仅机动车所有人可以网上申请",
     "This vehicle has no plates to return": "该车没有可交回的号牌",
+    "Deadlines passed": "已超过办理时限",
+    "Take back the plates and the driving permit, and issue the buyer a temporary plate valid 30 days (R164 Art. 27).": "收回号牌和行驶证，并向买方核发有效期30日的临时行驶车号牌（第164号令第27条）。",
+    "Plates and permit taken back: issue the temporary plate": "已收回号牌和行驶证：核发临时号牌",
 }

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from jiaoguan.audit.services import Actor
-from jiaoguan.exchange import selectors, services
+from jiaoguan.exchange import sale, selectors, services
 from jiaoguan.exchange.constants import Direction
 from jiaoguan.exchange.forms import AcceptForm, MoveOutForm, RejectForm
 from jiaoguan.kernel.errors import DomainError, NotFound
@@ -67,11 +67,14 @@ def desk(request: HttpRequest) -> HttpResponse:
             else:
                 return redirect("exchange:detail", transfer_id=transfer.public_id)
     transfers = list(selectors.transfers_for(user)[:100])
+    scope = user.region_scope
+    flagged = list(sale.flagged_transfers(scope=scope)[:50]) if scope else []
     return render(
         request,
         "exchange/desk.html",
         {
             "form": form,
+            "flagged": [(t, sale.flags_of(t)) for t in flagged],
             "incoming": [t for t in transfers if t.direction == Direction.IN],
             "outgoing": [t for t in transfers if t.direction == Direction.OUT],
         },
@@ -91,6 +94,8 @@ def detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
         {
             "t": transfer,
             "events": list(transfer.events.all()),
+            "flags": sale.flags_of(transfer),
+            "handed_over": transfer.events.filter(command="handover").exists(),
             "accept_form": AcceptForm(),
             "reject_form": RejectForm(),
             "clerk": user.has_perm(services.HANDLE_PERMISSION),
@@ -101,7 +106,7 @@ def detail(request: HttpRequest, transfer_id: str) -> HttpResponse:
 @login_required
 @require_POST
 def command(request: HttpRequest, transfer_id: str, name: str) -> HttpResponse:
-    """accept / register / reject an incoming archive."""
+    """accept / register / reject an incoming archive; handover on an outgoing sale."""
     user: Any = request.user
     try:
         transfer = selectors.transfer_get(user, transfer_id)
@@ -118,6 +123,8 @@ def command(request: HttpRequest, transfer_id: str, name: str) -> HttpResponse:
             services.transfer_in_accept(**common, prefix=form.cleaned_data["authority"].strip())
         elif name == "register":
             services.transfer_in_register(**common)
+        elif name == "handover":
+            sale.sale_handover(**common)
         elif name == "reject":
             form = RejectForm(request.POST)
             if not form.is_valid():
