@@ -379,3 +379,26 @@ def test_the_clerk_hands_over_a_sale_and_sees_the_flags_on_the_pages(
         assert b'data-testid="flagged"' in desk.content and transfer.vin.encode() in desk.content
         detail = client.get(f"/console/transfers/{transfer.public_id}/")
         assert b"transfer_in_overdue" in detail.content
+
+
+@pytest.mark.django_db
+@override_settings(EXCHANGE_ONLINE_MAX_CHANGES=1, EXCHANGE_ONLINE_WINDOW_DAYS=90)
+def test_owner_starts_a_move_on_the_portal_page(client: Any, peer: None, car: Vehicle) -> None:
+    from tests.conftest import make_citizen
+
+    client.force_login(make_citizen(car.owner_person))
+    body = {"vehicle": str(car.public_id), "to_region": "440106", "kind": "move_out"}
+    with days(1):
+        page = client.get("/portal/transfers/")
+        assert b'data-testid="online-start"' in page.content
+        bad = client.post("/portal/transfers/", {**body, "to_region": "44"})
+        assert bad.status_code == 422 and b'id="id_to_region-error"' in bad.content
+        plate_reissue(actor=CLERK, vehicle=car, reason="lost")
+        refused = client.post("/portal/transfers/", body)  # R164 Art. 74: go to a counter
+        assert refused.status_code == 422 and b'id="id_vehicle-error"' in refused.content
+        assert not ArchiveTransfer.objects.exists()
+        with override_settings(EXCHANGE_ONLINE_MAX_CHANGES=0):
+            done = client.post("/portal/transfers/", body)
+        assert done.status_code == 302
+    transfer = ArchiveTransfer.objects.get()
+    assert (transfer.vin, transfer.direction) == (car.vin, Direction.OUT)

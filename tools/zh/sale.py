@@ -14,4 +14,5 @@ ZH = {
     "Deadlines passed": "已超过办理时限",
     "Take back the plates and the driving permit, and issue the buyer a temporary plate valid 30 days (R164 Art. 27).": "收回号牌和行驶证，并向买方核发有效期30日的临时行驶车号牌（第164号令第27条）。",
     "Plates and permit taken back: issue the temporary plate": "已收回号牌和行驶证：核发临时号牌",
+    "Every violation must be handled first (R164 Art. 18). The archive is sealed and sent to the new office; you finish there within 30 days.": "须先处理完毕全部交通违法（第164号令第18条）。档案密封后发送至迁入地车辆管理所，请在30日内到迁入地办理。",
 }

@@ -19,6 +19,23 @@ class MoveOutForm(forms.Form):
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
 
+class OnlineStartForm(forms.Form):
+    """The owner's own move-out or sale, online (R164 Arts. 18, 27; Art. 74 may send it to a
+    counter)."""
+
+    vehicle = forms.ChoiceField(label=_("Vehicle"))
+    to_region = forms.CharField(label=_("New region (6-digit code)"), max_length=6, min_length=6)
+    kind = forms.ChoiceField(label=_("Kind"), choices=TransferKind.choices)
+    buyer_name = forms.CharField(label=_("Buyer's name (sale)"), max_length=64, required=False)
+    buyer_id_number = forms.CharField(
+        label=_("Buyer's ID number (sale)"), max_length=18, required=False
+    )
+
+    def __init__(self, *args: Any, vehicles: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vehicle"].choices = vehicles  # type: ignore[attr-defined]
+
+
 class AcceptForm(forms.Form):
     authority = forms.CharField(label=_("Authority prefix of the new number"), max_length=2)
 

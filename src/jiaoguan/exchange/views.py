@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from jiaoguan.audit.services import Actor
 from jiaoguan.exchange import sale, selectors, services
 from jiaoguan.exchange.constants import Direction
-from jiaoguan.exchange.forms import AcceptForm, MoveOutForm, RejectForm
+from jiaoguan.exchange.forms import AcceptForm, MoveOutForm, OnlineStartForm, RejectForm
 from jiaoguan.kernel.errors import DomainError, NotFound
 from jiaoguan.registry.selectors import vehicles_for
 
@@ -139,10 +139,42 @@ def command(request: HttpRequest, transfer_id: str, name: str) -> HttpResponse:
 
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    """The owner's transfers and where each stands."""
+    """The owner's transfers and where each stands, and starting one online (a move-out or a
+    sale of one's own vehicle; too many recent changes send it to a counter, R164 Art. 74)."""
     user: Any = request.user
+    person = getattr(user, "person", None)
+    own = list(vehicles_for(user).filter(status="normal")[:50]) if person is not None else []
+    choices = [(str(v.public_id), v.plate.number if v.plate else v.vin) for v in own]
+    form = OnlineStartForm(request.POST or None, vehicles=choices)
+    status = 200
+    if request.method == "POST" and person is not None and form.is_valid():
+        data = form.cleaned_data
+        vehicle = next(v for v in own if str(v.public_id) == data["vehicle"])
+        try:
+            sale.transfer_start_online(
+                actor=Actor.of(user),
+                person=person,
+                vehicle=vehicle,
+                to_region=data["to_region"],
+                kind=data["kind"],
+                buyer_name=data["buyer_name"],
+                buyer_id_number=data["buyer_id_number"],
+            )
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.localised(get_language()))
+            status = 422
+        else:
+            return redirect("exchange:mine")
+    elif request.method == "POST":
+        status = 422
     transfers = list(selectors.transfers_for(user).prefetch_related("events")[:50])
-    return render(request, "exchange/mine.html", {"transfers": transfers})
+    return render(
+        request,
+        "exchange/mine.html",
+        {"transfers": transfers, "form": form if own else None},
+        status=status,
+    )
 
 
 # --- the station's foreign inspections (全国通检) -------------------------------------------
