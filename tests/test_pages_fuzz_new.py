@@ -32,6 +32,23 @@ GARBAGE = [
     "苏A\x00123",
 ]
 
+# logging out or switching language mid-walk would end the walk, not test a form
+SKIP = {"/accounts/logout/", "/i18n/setlang/"}
+FALLBACK_FIELDS = [
+    "application",
+    "plan",
+    "course",
+    "action",
+    "check",
+    "enrolment",
+    "day",
+    "minutes",
+    "score",
+    "reason",
+    "plate",
+    "x",
+]
+
 CITIZEN_PAGES = [
     "/portal/exams/",
     "/portal/exams/book/",
@@ -103,15 +120,18 @@ def _fuzz_page(c: Client, url: str, seed: int) -> list[str]:
     parser = _Forms()
     if resp.status_code == 200 and "html" in resp.get("Content-Type", ""):
         parser.feed(resp.content.decode("utf-8", "replace"))
-    targets = [(f["action"] or url, f["fields"]) for f in parser.forms] or [(url, {"x": []})]
+    targets = [(f["action"] or url, f["fields"]) for f in parser.forms]
+    if not any(fields for action, fields in targets if action not in SKIP):
+        # a POST-only endpoint (or a page with nothing to submit yet): the names its view reads
+        targets.append((url, {n: [] for n in FALLBACK_FIELDS}))
     for action, fields in targets:
-        if action.startswith("http") or action.startswith("/i18n/"):
+        if action.startswith("http") or action in SKIP:
             continue
         names = list(fields) or ["x"]
         cases: list[dict[str, Any]] = [{}]
         for name in names:
             for bad in rnd.sample(GARBAGE, 4):
-                valid = {n: (fields[n][0] if fields[n] else "1") for n in names}
+                valid = {n: (fields.get(n) or ["1"])[0] for n in names}
                 cases.append({**valid, name: bad})
         cases.append({n: rnd.choice(GARBAGE) for n in names})
         cases.append({n: [rnd.choice(GARBAGE), rnd.choice(GARBAGE)] for n in names})
