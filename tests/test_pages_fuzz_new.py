@@ -205,8 +205,10 @@ def test_oauth_and_sso_never_answer_500(db: None, method: str, url: str, who: st
     c = Client()
     if who == "citizen":
         c.force_login(make_citizen(make_person("320102")))
-    failures = []
-    cases = [{}] + [{f: bad} for f in OAUTH_FIELDS for bad in rnd.sample(GARBAGE, 2)]
+    failures: list[str] = []
+    cases: list[dict[str, str]] = [{}] + [
+        {f: bad} for f in OAUTH_FIELDS for bad in rnd.sample(GARBAGE, 2)
+    ]
     cases.append({f: rnd.choice(GARBAGE) for f in OAUTH_FIELDS})
     cases.append({**{f: "x" for f in OAUTH_FIELDS}, "response_type": "code", "grant_type": "code"})
     for data in cases:
