@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
@@ -141,7 +142,8 @@ def where_to_apply(request: HttpRequest, payload: WhereIn) -> DecisionOut:
 def site_create(request: HttpRequest, payload: SiteIn) -> Status[SiteOut]:
     try:
         org = Organisation.objects.get(public_id=payload.organisation_id)
-    except (ValueError, Organisation.DoesNotExist) as exc:
+    except (ValueError, ValidationError, Organisation.DoesNotExist) as exc:
+        # a malformed id is refused like an unknown one (the UUID field raises ValidationError)
         raise NotFound("not_found", _("Organisation not found"), field="organisation_id") from exc
     site = services.exam_site_create(
         actor=actor(request),

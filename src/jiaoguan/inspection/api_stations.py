@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
@@ -187,7 +188,8 @@ def _managed(request: HttpRequest, station_id: str) -> Station:
 def station_create(request: HttpRequest, payload: StationCreateIn) -> Status[StationOut]:
     try:
         org = Organisation.objects.get(public_id=payload.organisation_id)
-    except (ValueError, Organisation.DoesNotExist) as exc:
+    except (ValueError, ValidationError, Organisation.DoesNotExist) as exc:
+        # a malformed id is refused like an unknown one (the UUID field raises ValidationError)
         raise NotFound("not_found", _("Organisation not found"), field="organisation_id") from exc
     station = services.station_create(
         actor=actor(request),

@@ -6,13 +6,13 @@ are registered by staff (no dynamic registration, no self-service application ma
 from django.urls import path, re_path
 from oauth2_provider import views as dot
 
-from jiaoguan.oauth.views import ConsentView
+from jiaoguan.oauth.views import ConsentView, RevokeTokenView, TokenView
 
 app_name = "oauth2_provider"  # django-oauth-toolkit reverses its own names in this namespace
 urlpatterns = [
     path("authorize/", ConsentView.as_view(), name="authorize"),
-    path("token/", dot.TokenView.as_view(), name="token"),
-    path("revoke_token/", dot.RevokeTokenView.as_view(), name="revoke-token"),
+    path("token/", TokenView.as_view(), name="token"),
+    path("revoke_token/", RevokeTokenView.as_view(), name="revoke-token"),
     re_path(
         r"^\.well-known/openid-configuration/?$",
         dot.ConnectDiscoveryInfoView.as_view(),

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
+from oauth2_provider import views as dot_views
 from oauth2_provider.views import AuthorizationView
 
 from jiaoguan.kernel.errors import DomainError
@@ -64,3 +65,35 @@ class ConsentView(AuthorizationView):
             return super().form_valid(form)
         except DomainError as exc:
             return _refused(self.request, exc)
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    return any("\x00" in v for _k, vs in request.POST.lists() for v in vs) or any(
+        "\x00" in k for k in request.POST
+    )
+
+
+def _invalid_request() -> JsonResponse:
+    # RFC 6749 §5.2: a malformed request is ``invalid_request`` (400); a NUL byte cannot be in any
+    # code, token or identifier, and PostgreSQL refuses it in a lookup (it answered 500)
+    return JsonResponse(
+        {"error": "invalid_request", "error_description": "NUL byte in a parameter"}, status=400
+    )
+
+
+class TokenView(dot_views.TokenView):
+    """django-oauth-toolkit's token endpoint, refusing a NUL byte in a parameter up front."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _has_nul(request):
+            return _invalid_request()
+        return super().post(request, *args, **kwargs)
+
+
+class RevokeTokenView(dot_views.RevokeTokenView):
+    """RFC 7009 revocation, refusing a NUL byte in a parameter up front."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if _has_nul(request):
+            return _invalid_request()
+        return super().post(request, *args, **kwargs)
