@@ -8,11 +8,11 @@ computation as one SQL statement, in the same run, with both results compared.
              --drop-seed --progress S (seconds between progress lines)
 
 The job is the daily task ``violations.tasks.close_ended_cycles`` (``points_cycles_close_due``:
-keyset batches of the open cycles that have ended; ``points_cycle_close`` per licence in its own
-transaction: the licence locked, its violations locked, R163 Art. 15 through
-``licensing.rules.cycle_end_clearing``, carry-over rows, the audit rows, paid violations closed,
-the licence's points recorded through the registry with its history), run with the clock on
-the bench day. The baseline is one SQL statement (data-modifying CTEs) doing the same
+keyset pages of the open cycles that have ended; ``points_cycles_close`` for the licences of a
+page in one transaction: the licences locked, their violations locked, R163 Art. 15 through
+``licensing.rules.cycle_end_clearing`` per cycle, carry-over rows, one audit row per decision,
+paid violations closed through the workflow table, the licences' points recorded through the
+registry with their history, all written set-based), run with the clock on the bench day. The baseline is one SQL statement (data-modifying CTEs) doing the same
 settlement set-based: cycles closed with their totals, entries cleared or carried, the next
 cycles and the carry-over rows inserted, settled paid violations closed with their history row,
 the licences' points updated. It writes no audit rows and no registry history (an audit row is

@@ -73,4 +73,4 @@ def test_bench_points_job_equals_the_statement() -> None:
     for kind in ("cycles", "entries", "licences", "violations", "violation events"):
         assert f"{kind}: job" in out and "DIFFERENT" not in out
     # 1,000 licences due, 1,000 closed by the job
-    assert "{'licences': 1000, 'cycles': 1000}" in out, out[-4000:]
+    assert "{'licences': 1000, 'cycles': 1000, 'failed': 0}" in out, out[-4000:]

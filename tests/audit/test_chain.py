@@ -9,9 +9,11 @@ from jiaoguan.audit.models import AppendOnlyError, AuditEvent, AuditHead
 from jiaoguan.audit.selectors import audit_verify
 from jiaoguan.audit.services import (
     Actor,
+    AuditEntry,
     AuditOutsideTransaction,
     audit_anchor_create,
     audit_record,
+    audit_record_many,
 )
 from tests.conftest import make_person, make_vehicle
 
@@ -152,6 +154,54 @@ def test_one_transaction_keeps_one_partition() -> None:
         a = audit_record(actor=Actor.system(), action="a")
         b = audit_record(actor=Actor.system(), action="b")
     assert a.partition == b.partition and b.seq == a.seq + 1
+
+
+def test_many_rows_in_one_append_chain_on_from_the_head_and_verify() -> None:
+    """audit_record_many: the rows audit_record would write one by one (same digests), in
+    order in one partition, the head moved to the last; a tampered one is found."""
+    actor = Actor.system("job")
+    entries = [
+        AuditEntry(
+            action="test.many",
+            object_type="thing",
+            object_ref=str(i),
+            before={"i": i - 1},
+            after={"i": i},
+            reason="R163 Art. 15",
+            subject_person_ref=f"person-{i}",
+        )
+        for i in range(5)
+    ]
+    with transaction.atomic():
+        first = audit_record(actor=actor, action="test.one", object_type="thing", object_ref="x")
+        events = audit_record_many(actor=actor, entries=entries)
+        assert audit_record_many(actor=actor, entries=[]) == []
+    assert [e.seq for e in events] == [first.seq + 1 + i for i in range(5)]
+    assert {e.partition for e in events} == {first.partition}
+    head = AuditHead.objects.get(partition=first.partition)
+    assert (head.seq, head.hash) == (events[-1].seq, events[-1].hash)
+    with transaction.atomic():
+        one = audit_record(
+            actor=actor,
+            action="test.many",
+            object_type="thing",
+            object_ref="4",
+            before={"i": 3},
+            after={"i": 4},
+            reason="R163 Art. 15",
+            subject_person_ref="person-4",
+        )
+    stored = AuditEvent.objects.get(pk=events[-1].pk)
+    assert (stored.before_digest, stored.after_digest) == (one.before_digest, one.after_digest)
+    assert audit_verify().ok
+    _raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["forged", events[2].pk])
+    assert not audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_rows_outside_a_transaction_are_refused() -> None:
+    with pytest.raises(AuditOutsideTransaction):
+        audit_record_many(actor=Actor.system(), entries=[AuditEntry(action="x")])
 
 
 def test_audit_admin_is_read_only(admin_client: object) -> None:

@@ -218,7 +218,7 @@ def test_cycle_end_clears_paid_points_and_carries_overdue_unpaid_ones(
     assert licence(world).points == 10
     with clock.frozen(at(2026, 5, 2, 3, 0)):
         report = services.points_cycles_close_due(actor=Actor.system("t"))
-        assert report == {"licences": 1, "cycles": 1}
+        assert report == {"licences": 1, "cycles": 1, "failed": 0}
         assert services.points_cycles_close_due(actor=Actor.system("t"))["cycles"] == 0
     cycle = PointCycle.objects.get(licence=world["licence"], index=10)
     assert (cycle.total, cycle.cleared, cycle.carried_over) == (10, 4, 6)
@@ -251,7 +251,7 @@ def test_the_job_closes_cycles_in_keyset_batches(world: dict[str, Any]) -> None:
         assert DrivingLicence.objects.get(pk=lic.pk).points == 3
     with clock.frozen(at(2026, 5, 1, 0, 30)):
         report = services.points_cycles_close_due(actor=Actor.system("t"), batch=2)
-    assert report == {"licences": 3, "cycles": 3}
+    assert report == {"licences": 3, "cycles": 3, "failed": 0}
     # fines overdue and unpaid at the end: their points carry over (R163 Art. 15)
     assert all(DrivingLicence.objects.get(person=p).points == 3 for p in drivers)
     assert PointEntry.objects.filter(kind="carry_over", cycle__index=11).count() == 3
@@ -287,7 +287,7 @@ def test_the_job_pages_over_cycles_ending_on_different_days(world: dict[str, Any
     assert ends == [d(2026, 4, 19), d(2026, 4, 24), d(2026, 4, 24), d(2026, 4, 30)]
     with clock.frozen(at(2026, 5, 1, 3, 0)):
         report = services.points_cycles_close_due(actor=Actor.system("t"), batch=1)
-        assert report == {"licences": 4, "cycles": 4}
+        assert report == {"licences": 4, "cycles": 4, "failed": 0}
     assert not PointCycle.objects.filter(licence__in=licences, index=10, closed_at=None).exists()
     assert AuditEvent.objects.filter(action="points.cycle_close").count() == 4
 
@@ -299,7 +299,7 @@ def test_a_licence_unseen_for_two_cycles_is_caught_up_in_one_run(world: dict[str
     free = confirm(world, record(world, points=0, fine_fen=20_000, offence_code="1101"))
     with clock.frozen(at(2027, 6, 1, 3, 0)):  # cycle 11 (to 2027-04-30) has ended as well
         report = services.points_cycles_close_due(actor=Actor.system("t"))
-        assert report == {"licences": 1, "cycles": 2}
+        assert report == {"licences": 1, "cycles": 2, "failed": 0}
         assert services.points_cycles_close_due(actor=Actor.system("t"))["cycles"] == 0
     cycles = {c.index: c for c in PointCycle.objects.filter(licence=world["licence"])}
     assert sorted(cycles) == [10, 11, 12]

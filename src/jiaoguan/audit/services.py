@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import random
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -176,6 +177,42 @@ def _append_sql(cur: Any, event: AuditEvent) -> None:
     event._state.adding = False
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One row for :func:`audit_record_many`: what :func:`audit_record` takes besides the
+    actor."""
+
+    action: str
+    object_type: str = ""
+    object_ref: str = ""
+    before: Any = None
+    after: Any = None
+    reason: str = ""
+    subject_person_ref: str = ""
+    on_behalf_of_ref: str = ""
+
+
+def _event(actor: Actor, entry: AuditEntry) -> AuditEvent:
+    """The unsaved, unchained row of ``entry``."""
+    return AuditEvent(
+        created_at=clock.now(),
+        actor_ref=actor.ref,
+        actor_label=actor.label[:150],
+        actor_role=actor.role,
+        on_behalf_of_ref=entry.on_behalf_of_ref or actor.on_behalf_of_ref,
+        outlet_ref=actor.outlet_ref,
+        action=entry.action,
+        object_type=entry.object_type,
+        object_ref=entry.object_ref,
+        subject_person_ref=entry.subject_person_ref,
+        before_digest=digest(entry.before) if entry.before is not None else "",
+        after_digest=digest(entry.after) if entry.after is not None else "",
+        reason=entry.reason,
+        channel=context.channel.get(),
+        request_id=context.request_id.get(),
+    )
+
+
 def audit_record(
     *,
     actor: Actor,
@@ -191,22 +228,18 @@ def audit_record(
     """Append one audit row to a chain. Must be called inside the change's transaction."""
     if not connection.in_atomic_block:
         raise AuditOutsideTransaction(action)
-    event = AuditEvent(
-        created_at=clock.now(),
-        actor_ref=actor.ref,
-        actor_label=actor.label[:150],
-        actor_role=actor.role,
-        on_behalf_of_ref=on_behalf_of_ref or actor.on_behalf_of_ref,
-        outlet_ref=actor.outlet_ref,
-        action=action,
-        object_type=object_type,
-        object_ref=object_ref,
-        subject_person_ref=subject_person_ref,
-        before_digest=digest(before) if before is not None else "",
-        after_digest=digest(after) if after is not None else "",
-        reason=reason,
-        channel=context.channel.get(),
-        request_id=context.request_id.get(),
+    event = _event(
+        actor,
+        AuditEntry(
+            action=action,
+            object_type=object_type,
+            object_ref=object_ref,
+            before=before,
+            after=after,
+            reason=reason,
+            subject_person_ref=subject_person_ref,
+            on_behalf_of_ref=on_behalf_of_ref,
+        ),
     )
     if connection.vendor == "postgresql":
         with connection.cursor() as cur:
@@ -221,6 +254,31 @@ def audit_record(
     event.save(force_insert=True)
     AuditHead.objects.filter(partition=head.partition).update(seq=event.seq, hash=event.hash)
     return event
+
+
+def audit_record_many(*, actor: Actor, entries: Sequence[AuditEntry]) -> list[AuditEvent]:
+    """Append one audit row per entry, in order, to one chain: the same rows as calling
+    :func:`audit_record` for each, in three statements instead of two per row (the head locked
+    once, the rows inserted together, the head moved once). For set-based jobs that decide
+    many things in one transaction (the cycle-end points job). Must be called inside it."""
+    if not connection.in_atomic_block:
+        raise AuditOutsideTransaction(entries[0].action if entries else "audit_record_many")
+    if not entries:
+        return []
+    events = [_event(actor, entry) for entry in entries]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            partition, seq, prev = _take_head_sql(cur)
+    else:
+        head = _take_head()
+        partition, seq, prev = head.partition, head.seq, head.hash
+    for event in events:
+        seq += 1
+        event.partition, event.seq, event.prev_hash = partition, seq, prev
+        event.hash = prev = chain_hash(event)
+    AuditEvent.objects.bulk_create(events, batch_size=2000)
+    AuditHead.objects.filter(partition=partition).update(seq=seq, hash=prev)
+    return events
 
 
 def chain_hash(event: AuditEvent) -> str:

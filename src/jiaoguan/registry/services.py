@@ -4,14 +4,15 @@ new :class:`RecordVersion`, so the registry keeps its history."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from django.db import transaction
-from django.db.models import Model
+from django.db.models import F, Model
 from django.utils.translation import gettext as _
 
 from jiaoguan.audit.models import AuditEvent
-from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.audit.services import Actor, AuditEntry, audit_record, audit_record_many
 from jiaoguan.kernel import clock, crypto
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden
 from jiaoguan.kernel.idnumber import IdNumber
@@ -509,6 +510,75 @@ def licence_scoring_record(
         changes["status"] = "suspended" if detained else "valid"
         action = "licence.detain" if detained else "licence.return"
     return _licence_change(licence, actor=actor, action=action, reason=reason, **changes)
+
+
+@transaction.atomic
+def licence_points_record_many(
+    *, actor: Actor, points: Mapping[int, int], reason: str
+) -> list[DrivingLicence]:
+    """:func:`licence_scoring_record` without a detention for many licences at once (the
+    cycle-end job, R163 Art. 15): ``points`` maps licence ids to the points of their current
+    cycle. Each licence whose points change gets the same new version, history row and audit
+    row as one call would give it, in a few statements for all of them. Returns the changed
+    licences."""
+    locked = list(
+        DrivingLicence.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(pk__in=list(points))
+        .order_by("pk")
+    )
+    now = clock.now()
+    changed: list[DrivingLicence] = []
+    befores: list[dict[str, Any]] = []
+    for licence in locked:
+        if licence.points == points[licence.pk]:
+            continue
+        befores.append(snapshot(licence))
+        licence.points = points[licence.pk]
+        licence.version += 1
+        licence.updated_at = now
+        changed.append(licence)
+    by_points: dict[int, list[int]] = {}
+    for licence in changed:
+        by_points.setdefault(licence.points, []).append(licence.pk)
+    for value, ids in by_points.items():  # the version of each row is one more than read
+        DrivingLicence.objects.filter(pk__in=ids).update(
+            points=value, version=F("version") + 1, updated_at=now
+        )
+    action = "licence.points_record"
+    afters = [snapshot(licence) for licence in changed]
+    events = audit_record_many(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=action,
+                object_type="drivinglicence",
+                object_ref=str(licence.public_id),
+                before=before,
+                after=after,
+                reason=reason,
+                subject_person_ref=str(licence.person.public_id),
+            )
+            for licence, before, after in zip(changed, befores, afters, strict=True)
+        ],
+    )
+    RecordVersion.objects.bulk_create(
+        [
+            RecordVersion(
+                object_type="drivinglicence",
+                object_ref=licence.public_id,
+                version=licence.version,
+                changed_at=event.created_at,
+                action=action,
+                snapshot=after,
+                audit_partition=event.partition,
+                audit_seq=event.seq,
+            )
+            for licence, after, event in zip(changed, afters, events, strict=True)
+        ],
+        batch_size=2000,
+    )
+    return changed
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ registry's ``licence_scoring_record`` (history and audit there):
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -36,12 +37,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.principal import Principal
-from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.audit.services import Actor, AuditEntry, audit_record, audit_record_many
+from jiaoguan.cases.rules import Decision
 from jiaoguan.kernel import clock, regions
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, InvalidIdentifier, Problem
 from jiaoguan.kernel.idnumber import IdNumber
@@ -82,6 +84,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 #: A clock a few minutes fast at a camera is not an error; a date in the future is.
 CLOCK_SKEW = dt.timedelta(minutes=10)
 FINE_ITEM_NAME = "交通违法罚款"
+logger = logging.getLogger(__name__)
 
 
 def snapshot(v: Violation) -> dict[str, Any]:
@@ -1040,6 +1043,32 @@ def _catch_up(actor: Actor, licence: DrivingLicence) -> int:
             return closed
 
 
+def _settle_rows(entries: Sequence[PointEntry], state: str, now: dt.datetime) -> None:
+    """Mark ledger rows cleared or carried at ``now``, in memory and in one ``UPDATE``."""
+    for e in entries:
+        e.state, e.settled_at = state, now
+    if entries:
+        PointEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
+            state=state, settled_at=now
+        )
+
+
+def _carry_over_row(e: PointEntry, nxt: PointCycle, rule: str, now: dt.datetime) -> PointEntry:
+    """The row that continues ``e``'s points in the next cycle ``nxt`` (not saved)."""
+    return PointEntry(
+        licence_id=e.licence_id,
+        cycle=nxt,
+        violation=e.violation,
+        kind=EntryKind.CARRY_OVER,
+        carried_from=e,
+        points=e.points,
+        fine_paid=e.fine_paid,
+        duty_id=e.duty_id,
+        rule=rule,
+        created_at=now,
+    )
+
+
 def _carry(
     licence: DrivingLicence, cycle: PointCycle, entries: Sequence[PointEntry], rule: str
 ) -> PointCycle | None:
@@ -1050,42 +1079,85 @@ def _carry(
         return None
     now = clock.now()
     nxt, made = _cycle_of(licence, cycle.end + dt.timedelta(days=1))
-    for e in entries:
-        e.state, e.settled_at = EntryState.CARRIED, now
-    PointEntry.objects.filter(pk__in=[e.pk for e in entries]).update(
-        state=EntryState.CARRIED, settled_at=now
-    )
-    moved = PointEntry.objects.bulk_create(
-        [
-            PointEntry(
-                licence=licence,
-                cycle=nxt,
-                violation=e.violation,
-                kind=EntryKind.CARRY_OVER,
-                carried_from=e,
-                points=e.points,
-                fine_paid=e.fine_paid,
-                duty=e.duty,
-                rule=rule,
-                created_at=now,
-            )
-            for e in entries
-        ]
-    )
+    _settle_rows(entries, EntryState.CARRIED, now)
+    moved = PointEntry.objects.bulk_create([_carry_over_row(e, nxt, rule, now) for e in entries])
     if nxt.closed_at is not None:
         return _carry(licence, nxt, moved, rule)
     return nxt if made else None
 
 
+def _settlement(
+    cycle: PointCycle, entries: Sequence[PointEntry], opening: int
+) -> tuple[Decision, list[PointEntry], list[PointEntry]]:
+    """R163 Art. 15 through ``cycle_end_clearing`` for the active ``entries`` of an ended
+    ``cycle`` (their violations read with them) and its ``opening`` points still counting:
+    below 12 the points are cleared except those of fines overdue and unpaid at its end, which
+    carry over; at 12 or more (a full score in progress) all of them carry over until the
+    full-score process ends. Returns the decision, the entries carried and those cleared."""
+    records = [
+        PointRecord(
+            points=e.points,
+            fine_unpaid=rules.fine_overdue(
+                fine_fen=e.violation.fine_fen,
+                paid=e.fine_paid,
+                due_on=e.violation.fine_due_on,
+                on=cycle.end,
+            ),
+        )
+        for e in entries
+    ]
+    if opening:
+        records.append(PointRecord(points=opening, fine_unpaid=False))
+    decision = cycle_end_clearing(records=records)
+    if not decision.allowed:
+        return decision, list(entries), []
+    carried = [e for e, r in zip(entries, records, strict=False) if r.fine_unpaid]
+    cleared = [e for e, r in zip(entries, records, strict=False) if not r.fine_unpaid]
+    return decision, carried, cleared
+
+
+def _closed_by(cycle: PointCycle, decision: Decision, now: dt.datetime) -> AuditEntry:
+    """Set what the end of ``cycle`` decided on it (not saved); its audit entry."""
+    facts = decision.facts
+    cycle.closed_at = now
+    cycle.total = int(str(facts["total"]))
+    cycle.carried_over = int(str(facts["carried_over"]))
+    cycle.cleared = int(str(facts["cleared"]))
+    cycle.rule = decision.rule
+    return AuditEntry(
+        action="points.cycle_close",
+        object_type="point_cycle",
+        object_ref=str(cycle.pk),
+        after={
+            "cycle": cycle.index + 1,
+            "start": cycle.start.isoformat(),
+            "end": cycle.end.isoformat(),
+            "total": cycle.total,
+            "cleared": cycle.cleared,
+            "carried_over": cycle.carried_over,
+            "rule": decision.rule,
+        },
+        reason="R163 Art. 15",
+        subject_person_ref=str(cycle.licence.person.public_id),
+    )
+
+
+def _still_counting(violations: Sequence[Violation]) -> set[int]:
+    """The ids of those of ``violations`` with points still counting somewhere."""
+    return set(
+        PointEntry.objects.filter(violation__in=violations, state=EntryState.ACTIVE).values_list(
+            "violation_id", flat=True
+        )
+    )
+
+
 def _close(
     actor: Actor, licence: DrivingLicence, cycle: PointCycle, *, empty: bool = False
 ) -> tuple[PointCycle | None, bool]:
-    """R163 Art. 15 through ``cycle_end_clearing``: below 12 the cycle's points are cleared
-    except those of fines overdue and unpaid at its end, which carry over; at 12 or more (a
-    full score in progress) all of them carry over until the full-score process ends.
-    ``empty``: the caller read, under the licence's lock, that no entry of the cycle counts
-    (entries are only made under that lock). Returns the cycle made for the carried points
-    if one was made, and whether any were carried."""
+    """Close one ended cycle of a locked licence (:func:`_settlement`). ``empty``: the caller
+    read, under the licence's lock, that no entry of the cycle counts (entries are only made
+    under that lock). Returns the cycle made for the carried points if one was made, and
+    whether any were carried."""
     entries: list[PointEntry] = []
     if not empty:
         active = cycle.entries.filter(state=EntryState.ACTIVE)
@@ -1100,101 +1172,247 @@ def _close(
         )
         if locked:  # no violation: no entry counting
             entries = list(active.select_related("violation").order_by("pk"))
-    records = [
-        PointRecord(
-            points=e.points,
-            fine_unpaid=rules.fine_overdue(
-                fine_fen=e.violation.fine_fen,
-                paid=e.fine_paid,
-                due_on=e.violation.fine_due_on,
-                on=cycle.end,
-            ),
-        )
-        for e in entries
-    ]
-    opening = _opening_counts(cycle)
-    if opening:
-        records.append(PointRecord(points=opening, fine_unpaid=False))
-    decision = cycle_end_clearing(records=records)
+    decision, carried, cleared = _settlement(cycle, entries, _opening_counts(cycle))
     now = clock.now()
-    carried = [e for e, r in zip(entries, records, strict=False) if r.fine_unpaid]
-    if not decision.allowed:
-        carried = entries
-    cleared = [e for e in entries if e not in carried]
-    for e in cleared:
-        e.state, e.settled_at = EntryState.CLEARED, now
-    if cleared:
-        PointEntry.objects.filter(pk__in=[e.pk for e in cleared]).update(
-            state=EntryState.CLEARED, settled_at=now
-        )
+    _settle_rows(cleared, EntryState.CLEARED, now)
     made = _carry(licence, cycle, carried, decision.rule)
-    facts = decision.facts
-    cycle.closed_at = now
-    cycle.total = int(str(facts["total"]))
-    cycle.carried_over = int(str(facts["carried_over"]))
-    cycle.cleared = int(str(facts["cleared"]))
-    cycle.rule = decision.rule
+    cycle.licence = licence
+    entry = _closed_by(cycle, decision, now)
     cycle.save(update_fields=["closed_at", "total", "carried_over", "cleared", "rule"])
-    audit_record(
-        actor=actor,
-        action="points.cycle_close",
-        object_type="point_cycle",
-        object_ref=str(cycle.pk),
-        after={
-            "cycle": cycle.index + 1,
-            "start": cycle.start.isoformat(),
-            "end": cycle.end.isoformat(),
-            "total": cycle.total,
-            "cleared": cycle.cleared,
-            "carried_over": cycle.carried_over,
-            "rule": decision.rule,
-        },
-        reason="R163 Art. 15",
-        subject_person_ref=str(licence.person.public_id),
-    )
+    audit_record(actor=actor, **vars(entry))  # an AuditEntry has audit_record's arguments
     # paid violations whose points are now settled are closed (``_close_if_settled``, with
     # the violations still counting somewhere read in one query instead of one per violation)
     paid = [e.violation for e in cleared if e.violation.state == State.PAID]
     if paid:
-        counting = set(
-            PointEntry.objects.filter(violation__in=paid, state=EntryState.ACTIVE).values_list(
-                "violation_id", flat=True
-            )
-        )
+        counting = _still_counting(paid)
         for v in paid:
             if v.pk not in counting:
                 violation_transition(actor=actor, principal=None, violation=v, command="close")
     return made, bool(carried)
 
 
-@transaction.atomic
-def points_cycle_close(*, actor: Actor, licence: DrivingLicence) -> int:
-    """The cycle-end job for one licence: close its ended cycles (R163 Art. 15) and record the
-    points of the cycle it is now in. Returns how many cycles were closed; running it again
-    changes nothing."""
-    locked = (
-        DrivingLicence.objects.select_for_update(of=("self",))
-        .select_related("person")
-        .get(pk=licence.pk)
+def _transition_many(actor: Actor, violations: Sequence[Violation], command: str) -> None:
+    """:func:`violation_transition` of a system command for many violations the caller holds
+    locked in this transaction (read with their driver and vehicle owner): the same table
+    check, new version, history row and audit row for each, in a few statements."""
+    t = workflow.TRANSITIONS[command]
+    if t.by != "system" or t.reason_required:
+        raise ValueError(f"{command}: only a system command without a reason runs in bulk")
+    if not violations:
+        return
+    now = clock.now()
+    moved: list[tuple[Violation, str, dict[str, Any]]] = []
+    for v in violations:
+        if not workflow.allowed(command, v.state):
+            raise Conflict(
+                "transition_not_allowed",
+                _("The violation is %(state)s: this does not apply")
+                % {"state": v.get_state_display()},
+                citation=t.citation or None,
+            )
+        moved.append((v, v.state, snapshot(v)))
+        v.state, v.version, v.updated_at = t.target, v.version + 1, now
+    Violation.objects.filter(pk__in=[v.pk for v in violations]).update(
+        state=t.target, version=F("version") + 1, updated_at=now
     )
-    closed = _catch_up(actor, locked)
-    if closed:
-        _sync_points(actor, locked, reason="R163 Art. 15: end of the scoring cycle", fresh=True)
+    ViolationEvent.objects.bulk_create(
+        [
+            ViolationEvent(
+                violation=v,
+                command=command,
+                from_state=previous,
+                to_state=v.state,
+                actor_ref=actor.ref,
+                actor_label=actor.label[:150],
+                reason="",
+                at=now,
+            )
+            for v, previous, _before in moved
+        ],
+        batch_size=2000,
+    )
+    audit_record_many(
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=f"violation.{command}",
+                object_type=OBJECT_TYPE,
+                object_ref=str(v.public_id),
+                before=before,
+                after=snapshot(v),
+                subject_person_ref=_subject_ref(v),
+            )
+            for v, _previous, before in moved
+        ],
+    )
+
+
+CYCLE_END_REASON = "R163 Art. 15: end of the scoring cycle"
+
+
+@transaction.atomic
+def points_cycles_close(*, actor: Actor, licence_ids: Sequence[int]) -> dict[int, int]:
+    """The cycle-end job for a batch of licences, in one transaction: close their ended
+    cycles (R163 Art. 15) and record the points of the cycle each is now in. Returns the
+    cycles closed per licence (licences with none left out); running it again changes
+    nothing.
+
+    A licence whose one ended cycle is followed by the cycle of today, not made yet (the
+    daily case: every licence is closed on the day after its cycle's last day), is settled
+    with the others set-based: the same rule (:func:`_settlement`) decides each cycle, and
+    the rows it writes (cycles closed and made, entries cleared or carried, carry-over rows,
+    paid violations closed with their history row, licences' points with their history) and
+    one audit row per decision are written for the whole batch in a few statements. Any other
+    licence (unseen for more than a cycle, or with later cycles made already) is caught up on
+    its own (:func:`_catch_up`) in the same transaction."""
+    today, now = clock.today(), clock.now()
+    licences = {
+        licence.pk: licence
+        for licence in DrivingLicence.objects.select_for_update(of=("self",))
+        .select_related("person")
+        .filter(pk__in=list(licence_ids))
+        .order_by("pk")
+    }
+    ended = (
+        PointCycle.objects.filter(
+            licence_id__in=list(licences), closed_at__isnull=True, end__lt=today
+        )
+        .annotate(
+            counting=Exists(
+                PointEntry.objects.filter(cycle=OuterRef("pk"), state=EntryState.ACTIVE)
+            ),
+            later=Exists(
+                PointCycle.objects.filter(
+                    licence_id=OuterRef("licence_id"), index__gt=OuterRef("index")
+                )
+            ),
+        )
+        .order_by("licence_id", "index")
+    )
+    due: dict[int, list[PointCycle]] = {}
+    rows: list[Any] = list(ended)  # with the annotations
+    counted = {cycle.pk for cycle in rows if cycle.counting}
+    later = {cycle.pk for cycle in rows if cycle.later}
+    for cycle in rows:
+        cycle.licence = licences[cycle.licence_id]
+        due.setdefault(cycle.licence_id, []).append(cycle)
+    closed: dict[int, int] = {}
+    simple: list[tuple[PointCycle, tuple[int, dt.date, dt.date]]] = []
+    for licence_id, cycles in due.items():
+        licence = licences[licence_id]
+        nxt = cycle_bounds(licence.first_issue_date, cycles[0].end + dt.timedelta(days=1))
+        # one cycle ended, followed by the cycle of today, not made yet
+        one = len(cycles) == 1 and cycles[0].pk not in later
+        if one and nxt[0] == cycles[0].index + 1 and nxt[2] >= today:
+            simple.append((cycles[0], nxt))
+            continue
+        closed[licence_id] = _catch_up(actor, licence)
+        if closed[licence_id]:
+            _sync_points(actor, licence, reason=CYCLE_END_REASON, fresh=True)
+    if simple:
+        _close_many(actor, simple, counted, now)
+        closed.update({cycle.licence_id: 1 for cycle, _nxt in simple})
     return closed
+
+
+def _close_many(
+    actor: Actor,
+    due: Sequence[tuple[PointCycle, tuple[int, dt.date, dt.date]]],
+    counted: set[int],
+    now: dt.datetime,
+) -> None:
+    """Close ``due`` cycles (each the one ended cycle of its licence, locked; ``counted``:
+    the ids of those with an entry counting, read under the locks) and make the next ones
+    (index, start, last day): the rows of
+    :func:`_close`, :func:`_carry` and :func:`_sync_points` for all of them at once."""
+    cycles = [cycle for cycle, _nxt in due]
+    with_opening = [c.pk for c in cycles if c.opening_points]
+    taken = set(  # opening points taken by a completed full-score process (_opening_counts)
+        EducationDuty.objects.filter(
+            cycle_id__in=with_opening, state=DutyState.COMPLETED
+        ).values_list("cycle_id", flat=True)
+        if with_opening
+        else []
+    )
+    entries_of: dict[int, list[PointEntry]] = {}
+    counting = [c.pk for c in cycles if c.pk in counted]
+    if counting:
+        active = PointEntry.objects.filter(cycle_id__in=counting, state=EntryState.ACTIVE)
+        # the violations locked before the entries are read, as in _close
+        locked = list(
+            Violation.objects.select_for_update()
+            .filter(pk__in=active.values("violation_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if locked:
+            for e in active.select_related(
+                "violation__driver", "violation__vehicle__owner_person"
+            ).order_by("pk"):
+                entries_of.setdefault(e.cycle_id, []).append(e)
+    made: list[PointCycle] = []
+    cleared: list[PointEntry] = []
+    carried: list[tuple[PointCycle, PointEntry, str]] = []
+    audit: list[AuditEntry] = []
+    points: dict[int, int] = {}
+    for cycle, (index, start, end) in due:
+        opening = cycle.opening_points if cycle.pk not in taken else 0
+        decision, carry, clear = _settlement(cycle, entries_of.get(cycle.pk, []), opening)
+        nxt = PointCycle(licence=cycle.licence, index=index, start=start, end=end)
+        made.append(nxt)
+        cleared.extend(clear)
+        carried.extend((nxt, e, decision.rule) for e in carry)
+        audit.append(_closed_by(cycle, decision, now))
+        # the points of the cycle of today: those carried into it (it is new: no opening
+        # points, no reductions; _points_now)
+        points[cycle.licence_id] = sum(e.points for e in carry)
+    PointCycle.objects.bulk_create(made, batch_size=2000)
+    _settle_rows(cleared, EntryState.CLEARED, now)
+    _settle_rows([e for _nxt, e, _rule in carried], EntryState.CARRIED, now)
+    PointEntry.objects.bulk_create(
+        [_carry_over_row(e, nxt, rule, now) for nxt, e, rule in carried], batch_size=2000
+    )
+    outcomes: dict[tuple[int, int, int, str], list[int]] = {}
+    for cycle in cycles:
+        key = (cycle.total, cycle.cleared, cycle.carried_over, cycle.rule)
+        outcomes.setdefault(key, []).append(cycle.pk)
+    for (total, cleared_points, carried_over, rule), ids in outcomes.items():
+        PointCycle.objects.filter(pk__in=ids).update(
+            closed_at=now, total=total, cleared=cleared_points, carried_over=carried_over, rule=rule
+        )
+    audit_record_many(actor=actor, entries=audit)
+    # paid violations whose points are now settled are closed, as in _close
+    paid = list(
+        {e.violation.pk: e.violation for e in cleared if e.violation.state == State.PAID}.values()
+    )
+    if paid:
+        counting_ids = _still_counting(paid)
+        _transition_many(actor, [v for v in paid if v.pk not in counting_ids], "close")
+    registry.licence_points_record_many(actor=actor, points=points, reason=CYCLE_END_REASON)
+
+
+def points_cycle_close(*, actor: Actor, licence: DrivingLicence) -> int:
+    """The cycle-end job for one licence (:func:`points_cycles_close`): close its ended cycles
+    (R163 Art. 15) and record the points of the cycle it is now in. Returns how many cycles
+    were closed; running it again changes nothing."""
+    return points_cycles_close(actor=actor, licence_ids=[licence.pk]).get(licence.pk, 0)
 
 
 def points_cycles_close_due(
     *, actor: Actor, today: dt.date | None = None, batch: int = 500
 ) -> dict[str, int]:
-    """Run :func:`points_cycle_close` for every licence with a cycle that has ended and is not
-    closed, read in keyset batches over the indexed ``(closed_at, end, id)`` of the cycles;
-    each licence in its own transaction, so a crash loses nothing and a rerun resumes."""
+    """Close the ended cycles of every licence that has one (:func:`points_cycles_close`),
+    reading the open cycles that have ended in keyset pages of ``batch`` over the indexed
+    ``(closed_at, end, id)``; the licences of each page in one transaction, so a crash loses
+    nothing and a rerun resumes. A page that fails is rolled back and done again licence by
+    licence, each in its own transaction: a licence that still fails is logged, counted in
+    ``failed`` and left due for the next run, and the others are closed."""
     today = today or clock.today()
     # in the index's order (closed_at, end, id), so that each batch reads only its own rows
     # (ordered by id alone, every batch sorted all the cycles still due: 1,000,000 at first)
     due = PointCycle.objects.filter(closed_at__isnull=True, end__lt=today).order_by("end", "id")
     after: tuple[dt.date, int] | None = None
-    licences = cycles = 0
+    report = {"licences": 0, "cycles": 0, "failed": 0}
     while True:
         page = due
         if after is not None:
@@ -1203,10 +1421,21 @@ def points_cycles_close_due(
             )
         rows = list(page.values_list("id", "end", "licence_id")[:batch])
         if not rows:
-            return {"licences": licences, "cycles": cycles}
+            return report
         after = (rows[-1][1], rows[-1][0])
-        for licence_id in dict.fromkeys(licence_id for _id, _end, licence_id in rows):
-            closed = points_cycle_close(actor=actor, licence=DrivingLicence(pk=licence_id))
-            if closed:
-                licences += 1
-                cycles += closed
+        ids = list(dict.fromkeys(licence_id for _id, _end, licence_id in rows))
+        try:
+            closed = points_cycles_close(actor=actor, licence_ids=ids)
+        except Exception:
+            logger.exception("cycle end: a batch of %d licences failed; one by one", len(ids))
+            closed = {}
+            for licence_id in ids:
+                try:
+                    closed.update(points_cycles_close(actor=actor, licence_ids=[licence_id]))
+                except Exception:
+                    logger.exception(
+                        "cycle end: licence %d failed; left for the next run", licence_id
+                    )
+                    report["failed"] += 1
+        report["licences"] += sum(1 for n in closed.values() if n)
+        report["cycles"] += sum(closed.values())
