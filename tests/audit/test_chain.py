@@ -191,10 +191,13 @@ def test_many_rows_in_one_append_chain_on_from_the_head_and_verify() -> None:
             reason="R163 Art. 15",
             subject_person_ref="person-4",
         )
-    stored = AuditEvent.objects.get(pk=events[-1].pk)
+    stored = AuditEvent.objects.get(partition=events[-1].partition, seq=events[-1].seq)
     assert (stored.before_digest, stored.after_digest) == (one.before_digest, one.after_digest)
     assert audit_verify().ok
-    _raw("UPDATE audit_auditevent SET reason = %s WHERE id = %s", ["forged", events[2].pk])
+    _raw(
+        "UPDATE audit_auditevent SET reason = %s WHERE partition = %s AND seq = %s",
+        ["forged", events[2].partition, events[2].seq],
+    )
     assert not audit_verify().ok
 
 
