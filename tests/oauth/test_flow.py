@@ -302,6 +302,21 @@ def test_submit_scope_starts_and_submits_business_for_the_citizen(citizen) -> No
     assert bad.status_code in (404, 422) and bad["Content-Type"].startswith(
         "application/problem+json"
     )
+    # a refused submission (a mobile number of 3 digits) answers 422 and leaves no draft open
+    from jiaoguan.cases.models import Application
+
+    refused = Client().post(
+        "/api/v1/app/me/applications",
+        {"business_type": "contact_change", "changes": {"phone": "123"}},
+        content_type="application/json",
+        **bearer(tokens["access_token"]),
+    )
+    assert refused.status_code == 422, refused.content
+    assert [p["name"] for p in refused.json()["invalid_params"]] == ["phone"]
+    states = sorted(
+        Application.objects.filter(applicant=citizen.person).values_list("state", flat=True)
+    )
+    assert states == ["completed", "withdrawn"]
     assert REDIRECT  # the same registered redirect served both
 
 

@@ -13,7 +13,7 @@ from ninja import Router, Status
 
 from jiaoguan.cases import services as cases
 from jiaoguan.cases.constants import Channel
-from jiaoguan.kernel.errors import NotFound
+from jiaoguan.kernel.errors import DomainError, NotFound
 from jiaoguan.oauth import scopes
 from jiaoguan.oauth.auth import AppCaller, app_auth
 from jiaoguan.oauth.constants import READ_ACTIONS
@@ -172,9 +172,21 @@ def app_application_submit(request: HttpRequest, payload: AppApplicationIn) -> S
         channel=Channel.ONLINE,
         subject_ref=payload.subject_id[:64],
     )
-    app = cases.application_submit(
-        actor=actor, principal=caller.user, application=app, changes=dict(payload.changes)
-    )
+    try:
+        app = cases.application_submit(
+            actor=actor, principal=caller.user, application=app, changes=dict(payload.changes)
+        )
+    except DomainError:
+        # the app cannot resume a draft: the refused one is withdrawn (kept, with its history
+        # and audit row) rather than left open in the citizen's list
+        cases.application_transition(
+            actor=actor,
+            principal=caller.user,
+            application=app,
+            command="withdraw",
+            reason="refused at submission through the app",
+        )
+        raise
     app_authorisation_used(authorisation=caller.authorisation)
     return Status(
         201,
