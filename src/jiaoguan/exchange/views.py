@@ -68,7 +68,9 @@ def desk(request: HttpRequest) -> HttpResponse:
                 return redirect("exchange:detail", transfer_id=transfer.public_id)
     transfers = list(selectors.transfers_for(user)[:100])
     scope = user.region_scope
-    flagged = list(sale.flagged_transfers(scope=scope)[:50]) if scope else []
+    flagged = (
+        list(sale.flagged_transfers(scope=scope).prefetch_related("events")[:50]) if scope else []
+    )
     return render(
         request,
         "exchange/desk.html",
