@@ -494,3 +494,29 @@ def test_the_daily_job_marks_foreign_no_shows(guangdong: Any) -> None:
     assert states == {kept.pk: "checked_in", missed.pk: "no_show", later.pk: "booked"}
     with clock.frozen(NOW.replace(hour=10, minute=31) + dt.timedelta(minutes=1)):
         assert services.foreign_appointments_no_show_run(actor=Actor.system("t")) == 0
+
+
+@pytest.mark.django_db
+def test_suspending_the_station_cancels_its_foreign_bookings_too(guangdong: Any) -> None:
+    """R164 Art. 72: a suspended station takes no booking; those booked for vehicles of other
+    provinces are cancelled with the local ones and their places released."""
+    from jiaoguan.inspection import services as inspection
+
+    station = make_station()
+    appt = services.foreign_appointment_book(**booking(station))
+    other = services.foreign_appointment_book(**booking(make_station()))
+    manager = make_staff("reviewer", "3201")
+    inspection.station_status_set(
+        actor=Actor.of(manager),
+        principal=manager,
+        station=station,
+        status="suspended",
+        reason="R164 第72条：出具虚假检验结果",
+    )
+    appt.refresh_from_db()
+    assert appt.state == "cancelled" and appt.closed_at is not None
+    assert ForeignAppointment.objects.get(pk=other.pk).state == "booked"  # another station's
+    assert SlotCounter.objects.get(station=station, start=at("10:00")).taken == 0
+    event = ForeignAppointmentEvent.objects.filter(appointment=appt).order_by("id").last()
+    assert event is not None and event.command == "cancel"
+    assert event.reason.startswith("station suspended")

@@ -943,6 +943,52 @@ def transfer_in_reject(
 # --- inspection anywhere (全国通检) -----------------------------------------------------------
 
 
+def _station_recognised(station: Any) -> None:
+    from jiaoguan.inspection.constants import StationStatus
+
+    if station.status != StationStatus.RECOGNISED:
+        raise DomainError(
+            "station_suspended",
+            _("This station is not recognised at present"),
+            field="station",
+            citation="R164 Art. 72",
+        )
+
+
+def _foreign_eligible(
+    station: Any, vehicle_class: str, home_province: str, *, registered_here: str
+) -> None:
+    """Whether ``station`` may inspect a vehicle of ``vehicle_class`` registered in
+    ``home_province`` (R164 Art. 54), refused beside the field otherwise; ``registered_here``
+    is what to tell someone whose vehicle is registered in this province."""
+    from jiaoguan.registry.constants import VehicleClass
+
+    decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
+    if not decision.allowed:  # before the class check: a school bus is no registry class
+        raise DomainError(
+            decision.code,
+            _("Large buses and school buses are inspected in their home province only"),
+            field="vehicle_class",
+            citation=decision.citation,
+        )
+    if vehicle_class not in VehicleClass.values:
+        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
+    if vehicle_class not in station.vehicle_classes:
+        raise DomainError(
+            "class_not_inspected",
+            _("This station does not inspect this class of vehicle"),
+            field="vehicle_class",
+        )
+    if home_province == signing.own_province():
+        raise DomainError("registered_here", registered_here, field="home_province")
+    if not Peer.objects.filter(province_code=home_province, active=True).exists():
+        raise DomainError(
+            "unknown_peer",
+            _("No exchange with this province is configured"),
+            field="home_province",
+        )
+
+
 @transaction.atomic
 def foreign_inspection_record(
     *,
@@ -965,22 +1011,15 @@ def foreign_inspection_record(
     With ``appointment`` (a booking of this station, checked in) the vehicle's facts are the
     booking's (the arguments given for them are ignored) and the booking is closed (done)
     in the same transaction; without it the vehicle was presented at the desk (walk-in)."""
-    from jiaoguan.inspection.constants import Outcome, StationStatus
+    from jiaoguan.inspection.constants import Outcome
     from jiaoguan.inspection.selectors import station_of
     from jiaoguan.inspection.services import clean_items  # the stations' own item checks
     from jiaoguan.kernel.plates import Plate as PlateNumber
-    from jiaoguan.registry.constants import VehicleClass
 
     station = station_of(principal)
     if station is None:
         raise Forbidden("forbidden", _("Only an inspection station may record inspections"))
-    if station.status != StationStatus.RECOGNISED:
-        raise DomainError(
-            "station_suspended",
-            _("This station is not recognised at present"),
-            field="station",
-            citation="R164 Art. 72",
-        )
+    _station_recognised(station)
     booking: ForeignAppointment | None = None
     if appointment is not None:
         booking = (
@@ -999,34 +1038,12 @@ def foreign_inspection_record(
         home_province, plate_number, vin = booking.home_province, booking.plate_number, booking.vin
         vehicle_class = booking.vehicle_class
         owner_id_number = _owner_id_number(booking)
-    decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
-    if not decision.allowed:  # before the class check: a school bus is no registry class
-        raise DomainError(
-            decision.code,
-            _("Large buses and school buses are inspected in their home province only"),
-            field="vehicle_class",
-            citation=decision.citation,
-        )
-    if vehicle_class not in VehicleClass.values:
-        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
-    if vehicle_class not in station.vehicle_classes:
-        raise DomainError(
-            "class_not_inspected",
-            _("This station does not inspect this class of vehicle"),
-            field="vehicle_class",
-        )
-    if home_province == signing.own_province():
-        raise DomainError(
-            "registered_here",
-            _("This vehicle is registered here: check it in as usual"),
-            field="home_province",
-        )
-    if not Peer.objects.filter(province_code=home_province, active=True).exists():
-        raise DomainError(
-            "unknown_peer",
-            _("No exchange with this province is configured"),
-            field="home_province",
-        )
+    _foreign_eligible(
+        station,
+        vehicle_class,
+        home_province,
+        registered_here=_("This vehicle is registered here: check it in as usual"),
+    )
     parsed_vin = str(VIN.parse(vin))
     plate = str(PlateNumber.parse(plate_number))
     from jiaoguan.inspection.constants import InspectionItem
@@ -1136,31 +1153,34 @@ def _foreign_move(
 ) -> ForeignAppointment:
     """Apply one transition of the appointment workflow table (the local appointments'
     ``inspection.workflow.TRANSITIONS``) to a locked foreign appointment."""
-    from jiaoguan.inspection.services import slot_release
-    from jiaoguan.inspection.workflow import TRANSITIONS as APPOINTMENT_TRANSITIONS
+    from jiaoguan.inspection.services import appointment_move
 
-    t = APPOINTMENT_TRANSITIONS[command]
-    if appt.state not in t.source:
-        raise Conflict(
-            "invalid_transition",
-            _("This appointment cannot be changed that way now (it is %(state)s)")
-            % {"state": AppointmentState(appt.state).label},
-            field="state",
-        )
-    before = _foreign_snapshot(appt)
-    source = appt.state
-    now = clock.now()
-    appt.state = t.target
-    if t.target == AppointmentState.CHECKED_IN:
-        appt.checked_in_at = now
-    else:
-        appt.closed_at = now
-    appt.version += 1
-    appt.save()
-    if command == "cancel":
-        slot_release(appt.station_id, appt.slot_start)
-    _foreign_event(appt, command, source, actor, reason, snapshot_before=before)
-    return appt
+    moved: ForeignAppointment = appointment_move(
+        appt,
+        command,
+        actor=actor,
+        reason=reason,
+        snapshot=_foreign_snapshot,
+        event=_foreign_event,
+    )
+    return moved
+
+
+def foreign_appointments_cancel_at(*, actor: Actor, station: Any, reason: str) -> int:
+    """Cancel the booked foreign appointments of ``station`` (locked by the caller, who has
+    just suspended it: R164 Art. 72), as its local ones are, in the caller's transaction; their
+    places go back to the slot counters. Returns how many."""
+    booked = (
+        ForeignAppointment.objects.select_for_update(of=("self",))
+        .select_related("station__organisation")
+        .filter(station=station, state=AppointmentState.BOOKED)
+        .order_by("pk")
+    )
+    cancelled = 0
+    for appt in booked:
+        _foreign_move(appt, "cancel", actor=actor, reason=reason)
+        cancelled += 1
+    return cancelled
 
 
 @transaction.atomic
@@ -1184,50 +1204,20 @@ def foreign_appointment_book(
     on the station's slot counter under its row lock, exactly as a local booking
     (``inspection.services.slot_take``)."""
     from jiaoguan.accounts.constants import AccountKind
-    from jiaoguan.inspection.constants import StationStatus
     from jiaoguan.inspection.models import Station
     from jiaoguan.inspection.services import slot_check, slot_take
     from jiaoguan.kernel.plates import Plate as PlateNumber
-    from jiaoguan.registry.constants import VehicleClass
 
     if getattr(principal, "kind", None) != AccountKind.CITIZEN:
         raise Forbidden("forbidden", _("Only a citizen account may book an inspection"))
     station = Station.objects.select_related("organisation").get(pk=station.pk)
-    if station.status != StationStatus.RECOGNISED:
-        raise DomainError(
-            "station_suspended",
-            _("This station is not recognised at present"),
-            field="station",
-            citation="R164 Art. 72",
-        )
-    decision = rules.inspection_anywhere(vehicle_class=vehicle_class)
-    if not decision.allowed:  # before the class check: a school bus is no registry class
-        raise DomainError(
-            decision.code,
-            _("Large buses and school buses are inspected in their home province only"),
-            field="vehicle_class",
-            citation=decision.citation,
-        )
-    if vehicle_class not in VehicleClass.values:
-        raise DomainError("invalid_class", _("Unknown vehicle class"), field="vehicle_class")
-    if vehicle_class not in station.vehicle_classes:
-        raise DomainError(
-            "class_not_inspected",
-            _("This station does not inspect this class of vehicle"),
-            field="vehicle_class",
-        )
-    if home_province == signing.own_province():
-        raise DomainError(
-            "registered_here",
-            _("This vehicle is registered here: book it from your vehicle's page"),
-            field="home_province",
-        )
-    if not Peer.objects.filter(province_code=home_province, active=True).exists():
-        raise DomainError(
-            "unknown_peer",
-            _("No exchange with this province is configured"),
-            field="home_province",
-        )
+    _station_recognised(station)
+    _foreign_eligible(
+        station,
+        vehicle_class,
+        home_province,
+        registered_here=_("This vehicle is registered here: book it from your vehicle's page"),
+    )
     parsed_vin = str(VIN.parse(vin))
     plate = str(PlateNumber.parse(plate_number))
     owner = str(IdNumber.parse(owner_id_number))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -431,8 +432,13 @@ def station_status_set(
         reason=reason,
     )
     if status == StationStatus.SUSPENDED:
+        why = f"station suspended: {reason}"[:200]
         for appt in locked.appointments.filter(state=AppointmentState.BOOKED):
-            _move(appt, "cancel", actor=actor, reason=f"station suspended: {reason}"[:200])
+            appointment_move(appt, "cancel", actor=actor, reason=why)
+        # and those booked here for vehicles of other provinces (the exchange app's)
+        from jiaoguan.exchange.services import foreign_appointments_cancel_at
+
+        foreign_appointments_cancel_at(actor=actor, station=locked, reason=why)
     return locked
 
 
@@ -700,8 +706,18 @@ def _role(principal: Any, appt: Appointment) -> str:
     return ""
 
 
-def _move(appt: Appointment, command: str, *, actor: Actor, reason: str = "") -> Appointment:
-    """Apply one transition of the table to a locked appointment (checks done by the caller)."""
+def appointment_move(
+    appt: Any,
+    command: str,
+    *,
+    actor: Actor,
+    reason: str = "",
+    snapshot: Callable[[Any], dict[str, Any]] | None = None,
+    event: Callable[..., Any] | None = None,
+) -> Any:
+    """Apply one transition of the appointment table to a locked appointment (checks done by
+    the caller): a local one, or with its own ``snapshot`` and ``event`` (history row and
+    audit) a foreign one of the exchange app, which shares the table and the slot counters."""
     t = TRANSITIONS[command]
     if appt.state not in t.source:
         raise Conflict(
@@ -710,7 +726,7 @@ def _move(appt: Appointment, command: str, *, actor: Actor, reason: str = "") ->
             % {"state": AppointmentState(appt.state).label},
             field="state",
         )
-    before = _appointment_snapshot(appt)
+    before = (snapshot or _appointment_snapshot)(appt)
     source = appt.state
     now = clock.now()
     appt.state = t.target
@@ -722,7 +738,7 @@ def _move(appt: Appointment, command: str, *, actor: Actor, reason: str = "") ->
     appt.save()
     if command == "cancel":
         slot_release(appt.station_id, appt.slot_start)
-    _event(appt, command, source, actor, reason, snapshot_before=before)
+    (event or _event)(appt, command, source, actor, reason, snapshot_before=before)
     return appt
 
 
@@ -774,7 +790,7 @@ def appointment_transition(
             raise DomainError(
                 "not_today", _("Check in on the day of the appointment"), field="slot_start"
             )
-    return _move(appt, command, actor=actor, reason=reason)
+    return appointment_move(appt, command, actor=actor, reason=reason)
 
 
 def appointments_no_show_run(*, actor: Actor) -> int:
@@ -908,7 +924,7 @@ def inspection_result_record(
     clean = clean_items(items, wanted)
     passed = all(v["outcome"] == Outcome.PASS for v in clean.values())
     if retest_of is None:
-        _move(appt, "record_result", actor=actor)
+        appointment_move(appt, "record_result", actor=actor)
     vehicle = appt.vehicle
     facts = facts_of(vehicle)
     valid_until: dt.date | None = None
