@@ -13,6 +13,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -217,3 +218,15 @@ def pct(values: list[float], q: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
+
+
+def run_released(threads: list[threading.Thread], barrier: threading.Barrier) -> float:
+    """Start ``threads`` (each waits at ``barrier`` first), release them together and wait for
+    all of them: the wall time in seconds from the release."""
+    for t in threads:
+        t.start()
+    barrier.wait()
+    t0 = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0

@@ -178,13 +178,7 @@ def service_phase(ns: argparse.Namespace, apps: list[Any], plan: Any) -> dict[st
             connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(ns.workers)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = C.run_released(threads, barrier)
     return {
         "requests": len(lat),
         "wall_s": wall,
@@ -224,13 +218,7 @@ def raw_phase(ns: argparse.Namespace, plan: Any) -> dict[str, Any]:
                         won.append(int(row[0]))
 
     threads = [threading.Thread(target=worker) for _ in range(ns.workers)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = C.run_released(threads, barrier)
     return {
         "requests": len(lat),
         "wall_s": wall,

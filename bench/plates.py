@@ -177,13 +177,7 @@ def service_phase(ns: argparse.Namespace, rights: list[Any]) -> dict[str, Any]:
             connection.close()
 
     threads = [threading.Thread(target=worker) for _ in range(ns.workers)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = C.run_released(threads, barrier)
     numbers = [n for _, n in held]
     return {
         "picks": len(held),
@@ -261,13 +255,7 @@ def raw_phase(ns: argparse.Namespace, pool: Any, target: int) -> dict[str, Any]:
                         done.set()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(ns.workers)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    t0 = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = C.run_released(threads, barrier)
     return {
         "claims": len(claimed),
         "wall_s": wall,

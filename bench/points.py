@@ -12,11 +12,12 @@ keyset pages of the open cycles that have ended; ``points_cycles_close`` for the
 page in one transaction: the licences locked, their violations locked, R163 Art. 15 through
 ``licensing.rules.cycle_end_clearing`` per cycle, carry-over rows, one audit row per decision,
 paid violations closed through the workflow table, the licences' points recorded through the
-registry with their history, all written set-based), run with the clock on the bench day. The baseline is one SQL statement (data-modifying CTEs) doing the same
-settlement set-based: cycles closed with their totals, entries cleared or carried, the next
-cycles and the carry-over rows inserted, settled paid violations closed with their history row,
-the licences' points updated. It writes no audit rows and no registry history (an audit row is
-a link of a hash chain, computed in Python): that is the price of the house rule, which the
+registry with their history, all written set-based), run with the clock on the bench day.
+The baseline is one SQL statement (data-modifying CTEs) doing the same settlement set-based:
+cycles closed with their totals, entries cleared or carried, the next cycles and the
+carry-over rows inserted, settled paid violations closed with their history row, the
+licences' points updated. It writes no audit rows and no registry history (an audit row is a
+link of a hash chain, computed in Python): that is the price of the house rule, which the
 ratio shows.
 
 Data: ``--licences`` licences with their holders, loaded with COPY into a seed database
