@@ -110,3 +110,36 @@ def test_fines_paid_while_the_cycle_ends_neither_deadlock_nor_get_lost(
         else:  # paid before the end: cleared with the cycle and closed
             assert (entry.state, v.state) == ("cleared", "closed")
     assert DrivingLicence.objects.get(pk=world["licence"].pk).points == carried
+
+
+def test_fines_paid_while_a_batch_of_licences_closes_neither_deadlock_nor_get_lost(
+    world: dict[str, Any],
+) -> None:
+    """The daily job settles several licences in one transaction (``points_cycles_close``):
+    their fines paid at the same moment wait for it or go first, never deadlock, and every
+    payment is kept (cleared and closed, or carried with its fine marked paid)."""
+    from tests.violations.test_cycle_end_batch import driver, violation
+
+    drivers = [driver(world, world["licence"].first_issue_date) for _ in range(4)]
+    with clock.frozen(NOW):
+        confirmed = [violation(d, 1, offence_code=f"10{n:02d}") for d in drivers for n in range(3)]
+        payments = [_paid(v) for v in confirmed]
+    with clock.frozen(at(2026, 5, 2, 1, 0)):
+        reports: list[dict[str, int]] = []
+        job = lambda: reports.append(  # noqa: E731
+            services.points_cycles_close_due(actor=Actor.system("t"), batch=500)
+        )
+        errors = run_together([job, *payments])
+    assert errors == []
+    assert reports == [{"licences": 4, "cycles": 4, "failed": 0}]
+    for d in drivers:
+        carried = 0
+        for v in Violation.objects.filter(licence=d["licence"]):
+            entry = PointEntry.objects.get(violation=v, kind="violation")
+            if entry.state == "carried":
+                carried += 1
+                assert v.state == "paid"
+                assert PointEntry.objects.get(carried_from=entry).fine_paid
+            else:
+                assert (entry.state, v.state) == ("cleared", "closed")
+        assert DrivingLicence.objects.get(pk=d["licence"].pk).points == carried
