@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.principal import Principal
-from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.audit.services import Actor, AuditEntry, audit_record_many
 from jiaoguan.education import services
 from jiaoguan.education.catalogue import COURSES
 from jiaoguan.education.constants import CheckState, CourseKind, EnrolmentState
@@ -115,13 +115,17 @@ def log_reads(principal: Principal, actor: Actor, rows: list[Enrolment], *, purp
     """One audit row per enrolment read by staff, with the learner as subject."""
     if getattr(principal, "kind", "") == AccountKind.CITIZEN or not rows:
         return
-    with transaction.atomic():
-        for e in rows:
-            audit_record(
-                actor=actor,
-                action="education.read",
-                object_type="enrolment",
-                object_ref=str(e.public_id),
-                reason=purpose[:200],
-                subject_person_ref=str(e.person.public_id),
-            )
+    with transaction.atomic():  # one append for the page (the same rows, one per enrolment)
+        audit_record_many(
+            actor=actor,
+            entries=[
+                AuditEntry(
+                    action="education.read",
+                    object_type="enrolment",
+                    object_ref=str(e.public_id),
+                    reason=purpose[:200],
+                    subject_person_ref=str(e.person.public_id),
+                )
+                for e in rows
+            ],
+        )

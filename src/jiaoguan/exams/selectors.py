@@ -14,7 +14,7 @@ from django.db.models import Model, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind
-from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.audit.services import Actor, AuditEntry, audit_record_many
 from jiaoguan.exams import rules as exam_rules
 from jiaoguan.exams.constants import BookingState
 from jiaoguan.exams.models import Booking, ExamPlan, ExamSite, LicenceApplication
@@ -157,14 +157,17 @@ def log_reads(
     reads of their own records are not logged."""
     if getattr(principal, "kind", "") == AccountKind.CITIZEN:
         return
+    entries = []
     for row in rows:
         app = row if isinstance(row, LicenceApplication) else row.application
         kind = "licence_application" if isinstance(row, LicenceApplication) else "exam_booking"
-        audit_record(
-            actor=actor,
-            action=f"{kind}.read",
-            object_type=kind,
-            object_ref=str(row.public_id),
-            reason=purpose[:200],
-            subject_person_ref=str(app.person.public_id),
+        entries.append(
+            AuditEntry(
+                action=f"{kind}.read",
+                object_type=kind,
+                object_ref=str(row.public_id),
+                reason=purpose[:200],
+                subject_person_ref=str(app.person.public_id),
+            )
         )
+    audit_record_many(actor=actor, entries=entries)  # one append for the page

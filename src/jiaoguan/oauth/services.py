@@ -21,7 +21,7 @@ from oauth2_provider.models import (
 
 from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.models import User
-from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.audit.services import Actor, AuditEntry, audit_record, audit_record_many
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden
 from jiaoguan.oauth.constants import APP_LEGAL_BASIS, APP_READER_ROLE, EndReason
@@ -272,15 +272,19 @@ def app_read_record(
     on the authorisation ("last used")."""
     actor = app_actor(authorisation)
     subject = str(authorisation.person.public_id)
-    for ref in object_refs or [subject]:
-        audit_record(
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_ref=ref,
-            reason=purpose,
-            subject_person_ref=subject,
-        )
+    audit_record_many(  # one append for all of them
+        actor=actor,
+        entries=[
+            AuditEntry(
+                action=action,
+                object_type=object_type,
+                object_ref=ref,
+                reason=purpose,
+                subject_person_ref=subject,
+            )
+            for ref in object_refs or [subject]
+        ],
+    )
     app_authorisation_used(authorisation=authorisation)
 
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from jiaoguan.accounts.constants import AccountKind
 from jiaoguan.accounts.principal import Principal
-from jiaoguan.audit.services import Actor, audit_record
+from jiaoguan.audit.services import Actor, AuditEntry, audit_record_many
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import NotFound
 from jiaoguan.licensing.rules import FULL_SCORE, cycle_bounds
@@ -79,17 +79,20 @@ def log_reads(principal: Principal, actor: Actor, rows: list[Violation], *, purp
     as subject; a citizen's reads of their own records are not logged."""
     if principal.kind == AccountKind.CITIZEN or not rows:
         return
-    with transaction.atomic():
-        for v in rows:
-            person = v.driver or v.vehicle.owner_person
-            audit_record(
-                actor=actor,
+    entries = []
+    for v in rows:
+        person = v.driver or v.vehicle.owner_person
+        entries.append(
+            AuditEntry(
                 action="violation.read",
                 object_type="violation",
                 object_ref=str(v.public_id),
                 reason=purpose,
                 subject_person_ref=str(person.public_id) if person else "",
             )
+        )
+    with transaction.atomic():  # one append for the page (the same rows, one per violation)
+        audit_record_many(actor=actor, entries=entries)
 
 
 @dataclass
