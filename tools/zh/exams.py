@@ -109,4 +109,11 @@ ZH = {
     "Exam date": "考试日期",
     "Scores are whole numbers": "成绩应为整数",
     "Page not found": "页面不存在",
+    "The exam place can be changed once a subject is passed; before that, withdraw and apply at your new place": "通过部分科目考试后方可申请变更考试地；此前请撤回申请，在新居住地重新申请",
+    "This is already your exam place": "该地已是您的考试地",
+    "Cancel your open exam booking first": "请先取消尚未完成的考试预约",
+    "New exam place (region code)": "新考试地（行政区划代码）",
+    "Moved? Change the exam place": "居住地变更？申请变更考试地",
+    "Change": "变更",
+    "%(n)s of 3 changes used (R162 Art. 39)": "已变更%(n)s次，最多3次（《机动车驾驶证申领和使用规定》第39条）",
 }

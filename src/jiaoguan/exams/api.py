@@ -28,6 +28,7 @@ from jiaoguan.exams.schemas import (
     PlanOut,
     PriorityRulesOut,
     ReasonIn,
+    RelocateIn,
     ScoresIn,
     SiteIn,
     SiteOut,
@@ -224,6 +225,29 @@ def application_withdraw(
         principal=who,
         application=selectors.application_get(who, application_id),
         reason=payload.reason if payload else "",
+    )
+    return ApplicationOut.build(app, full=_full(request))
+
+
+@router.post(
+    "/exams/applications/{application_id}/relocate",
+    response=ApplicationOut,
+    auth=session_auth,
+    summary="Change the exam place after a move (small classes, a subject passed, at most 3 times)",
+    description="R162 Art. 39 para 3. 422 with the rule's code beside `region_code` "
+    "(`class_not_eligible`, `location_change_limit`, `no_subject_passed`, `same_place`, "
+    "`not_resident_here`); 409 `booking_open` while a booking is open.",
+)
+def application_relocate(
+    request: HttpRequest, application_id: str, payload: RelocateIn
+) -> ApplicationOut:
+    who = principal(request)
+    app = services.licence_application_relocate(
+        actor=actor(request),
+        principal=who,
+        application=selectors.application_get(who, application_id),
+        office_region=payload.region_code.strip(),
+        reason=payload.reason,
     )
     return ApplicationOut.build(app, full=_full(request))
 

@@ -82,6 +82,8 @@ class LicenceApplication(models.Model):
     permit_rule = models.CharField(max_length=64, blank=True)
     licence_case_ref = models.CharField(max_length=36, blank=True, db_index=True)
     void_reason = models.CharField(max_length=200, blank=True)
+    #: times the exam place was changed after a move (R162 Art. 39 para 3: at most 3)
+    location_changes = models.PositiveSmallIntegerField(default=0)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -87,6 +87,7 @@ class ApplicationOut(Schema):
     permit_issued_on: dt.date | None
     permit_valid_until: dt.date | None
     licence_case_id: str | None = Field(description="the engine application for the licence")
+    location_changes: int = Field(0, description="exam place changes after a move (R162 Art. 39)")
 
     @staticmethod
     def build(a: LicenceApplication, *, full: bool) -> ApplicationOut:
@@ -106,6 +107,7 @@ class ApplicationOut(Schema):
             permit_issued_on=a.permit_issued_on,
             permit_valid_until=a.permit_valid_until,
             licence_case_id=a.licence_case_ref or None,
+            location_changes=a.location_changes,
         )
 
 
@@ -180,6 +182,13 @@ class ScoresIn(Schema):
         description="per part, the score and (after a fail) the free retake: 科目一/二 "
         '{"main": [s]}; 科目三 {"road": [s], "safety": [s]} (a part passed before is left out)'
     )
+
+
+class RelocateIn(Schema):
+    region_code: str = Field(
+        max_length=6, description="the office of the new place of residence (GB/T 2260)"
+    )
+    reason: str = Field("", max_length=200)
 
 
 class ReasonIn(Schema):

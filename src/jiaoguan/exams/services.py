@@ -37,6 +37,7 @@ from jiaoguan.exams.workflow import (
     BOOKING_TRANSITIONS,
     COUNTS_AS_BOOKING,
     HOLDS_PLACE,
+    OPEN_BOOKING,
 )
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.errors import Conflict, DomainError, Forbidden, NotFound, PartnerUnavailable
@@ -150,6 +151,7 @@ def _app_snapshot(a: LicenceApplication) -> dict[str, Any]:
         "passed": a.passed,
         "permit_issued_on": a.permit_issued_on.isoformat() if a.permit_issued_on else None,
         "permit_valid_until": a.permit_valid_until.isoformat() if a.permit_valid_until else None,
+        "location_changes": a.location_changes,
         "version": a.version,
     }
 
@@ -363,6 +365,123 @@ def licence_application_withdraw(
     for b in app.bookings.filter(state__in=[BookingState.WAITING, BookingState.BOOKED]):
         _booking_cancel_locked(_lock_booking(b), actor=actor, reason="application withdrawn")
     return _app_move(app, "withdraw", actor=actor, role="applicant", reason=reason)
+
+
+@transaction.atomic
+def licence_application_relocate(
+    *,
+    actor: Actor,
+    principal: Any,
+    application: LicenceApplication,
+    office_region: str,
+    reason: str = "",
+) -> LicenceApplication:
+    """Change the exam place after a move (R162 Art. 39 para 3; DOMAIN.md §5.5): an applicant
+    for a small class (C1–C6) who has passed part of the exams and now lives elsewhere books the
+    other subjects at the office of the new residence, at most 3 times. The new office must be
+    one they may apply at (R162 Art. 22, ``exams.rules.where_to_apply``, the residence permit
+    through its data link when the household registration is in another province); the move
+    itself is the applicant's statement (the registry keeps no residence history to check it
+    against, and measure 16 lets them apply anywhere in their own province). The applicant
+    online, or a counter for them whose region covers the application and the new office;
+    refused while a booking is open (cancel it first: the cancellation rules apply). Nothing
+    passed is lost."""
+    app = _lock_app(application)
+    person = app.person
+    own = getattr(principal, "person_id", None) == app.person_id
+    scope = getattr(principal, "region_scope", "") or ""
+    counter = (
+        principal is not None
+        and bool(scope)
+        and principal.has_perm("exams.handle_licence_application")
+        and office_region.startswith(scope)
+    )
+    if not (own or counter):
+        raise NotFound("not_found", _("Application not found"))
+    if len(office_region) != 6 or not office_region.isdigit():
+        raise DomainError(
+            "invalid_office", _("Choose the office (a 6-digit region code)"), field="region_code"
+        )
+    if app.state not in APPLICATION_ACTIVE:
+        raise Conflict(
+            "invalid_transition",
+            _("This application cannot be changed that way now (it is %(state)s)")
+            % {"state": ApplicationState(app.state).label},
+            field="state",
+        )
+    decision = licensing.exam_location_change(
+        cls=app.licence_class, changes_made=app.location_changes
+    )
+    if not decision.allowed:
+        raise refuse(decision, "region_code")
+    if not app.passed:
+        raise DomainError(
+            "no_subject_passed",
+            _(
+                "The exam place can be changed once a subject is passed; before that, withdraw"
+                " and apply at your new place"
+            ),
+            field="region_code",
+            citation="R162 Art. 39",
+        )
+    if office_region == app.region_code:
+        raise DomainError("same_place", _("This is already your exam place"), field="region_code")
+    if app.bookings.filter(state__in=OPEN_BOOKING).exists():
+        raise Conflict(
+            "booking_open",
+            _("Cancel your open exam booking first"),
+            field="region_code",
+            citation="R162 Art. 46",
+        )
+    today = clock.today()
+    household = person.id_number[:6]
+    licence = DrivingLicence.objects.filter(person=person).first()
+    permit = None
+    if app.kind == ApplicationKind.FIRST and household[:2] != office_region[:2]:
+        permit = _residence_permit(person)
+    where = exam_rules.where_to_apply(
+        kind=app.kind,
+        office_region=office_region,
+        household_region=household,
+        residence_region=person.region_code,
+        licence_region=licence.region_code if licence else None,
+        permit=permit,
+        on=today,
+    )
+    if not where.allowed:
+        raise refuse(where, "region_code")
+    before = _app_snapshot(app)
+    app.region_code, app.city_code, app.province_code = (
+        office_region,
+        office_region[:4],
+        office_region[:2],
+    )
+    app.where_basis, app.where_rule = str(where.facts["basis"]), where.rule
+    app.location_changes += 1
+    app.version += 1
+    app.updated_at = clock.now()
+    app.save()
+    reason = reason.strip()[:200]
+    ApplicationEvent.objects.create(
+        application=app,
+        command="relocate",
+        from_state=app.state,
+        to_state=app.state,
+        actor_ref=actor.ref[:64],
+        reason=reason,
+        at=app.updated_at,
+    )
+    audit_record(
+        actor=actor,
+        action="exams.application_relocate",
+        object_type="licence_application",
+        object_ref=str(app.public_id),
+        before=before,
+        after={**_app_snapshot(app), "rules": [decision.rule, where.rule]},
+        reason=reason,
+        subject_person_ref=str(person.public_id),
+    )
+    return app
 
 
 # --- plans ------------------------------------------------------------------------------------

@@ -25,7 +25,11 @@ from jiaoguan.exams.workflow import APPLICATION_ACTIVE
 from jiaoguan.kernel import clock
 from jiaoguan.kernel.crypto import mask_name
 from jiaoguan.kernel.errors import DomainError, NotFound
-from jiaoguan.licensing.rules import FIRST_APPLICATION_CLASSES
+from jiaoguan.licensing.rules import (
+    FIRST_APPLICATION_CLASSES,
+    LOCATION_CHANGE_CLASSES,
+    MAX_LOCATION_CHANGES,
+)
 from jiaoguan.registry import selectors as registry_selectors
 
 
@@ -34,6 +38,12 @@ class ApplyForm(forms.Form):
         label=_("Licence class"), choices=[(c, c) for c in sorted(FIRST_APPLICATION_CLASSES)]
     )
     region_code = forms.RegexField(label=_("Office (region code)"), regex=r"^\d{6}$", max_length=6)
+
+
+class RelocateForm(forms.Form):
+    region_code = forms.RegexField(
+        label=_("New exam place (region code)"), regex=r"^\d{6}$", max_length=6
+    )
 
 
 class PlanForm(forms.Form):
@@ -79,7 +89,26 @@ def portal(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             field = exc.field if exc.field in form.fields else None
             form.add_error(field, exc.localised(get_language()))
+    return _portal(request, form)
+
+
+def _portal(
+    request: HttpRequest, form: ApplyForm, relocate: tuple[str, RelocateForm] | None = None
+) -> HttpResponse:
+    """The applicant's page; ``relocate``: the application whose exam-place form is shown
+    again, bound, with its error beside the field."""
+    user: Any = request.user
+    person = getattr(user, "person", None)
     apps = list(selectors.applications_for(user).filter(person=person)[:20]) if person else []
+    for a in apps:  # the exam-place form where R162 Art. 39 may allow a change
+        movable = a.state in APPLICATION_ACTIVE and a.passed
+        movable = movable and a.licence_class in LOCATION_CHANGE_CLASSES
+        if relocate is not None and relocate[0] == str(a.public_id):
+            a.relocate_form = relocate[1]  # type: ignore[attr-defined]
+        elif movable and a.location_changes < MAX_LOCATION_CHANGES:
+            a.relocate_form = RelocateForm(  # type: ignore[attr-defined]
+                prefix=f"r{a.pk}", initial={"region_code": person.region_code if person else ""}
+            )
     bookings = list(selectors.bookings_for(user).filter(application__person=person)[:50])
     for b in bookings:
         b.position = selectors.queue_position(b)  # type: ignore[attr-defined]
@@ -96,6 +125,32 @@ def portal(request: HttpRequest) -> HttpResponse:
         "exams/portal.html",
         {"form": form, "apps": apps, "bookings": bookings, "plans": plans},
     )
+
+
+@login_required
+@require_POST
+def relocate(request: HttpRequest, application_id: str) -> HttpResponse:
+    """Change the exam place of one application after a move (R162 Art. 39)."""
+    user: Any = request.user
+    try:
+        app = selectors.application_get(user, str(application_id))
+    except DomainError as exc:
+        return _error(request, exc)
+    form = RelocateForm(request.POST, prefix=f"r{app.pk}")
+    if form.is_valid():
+        try:
+            services.licence_application_relocate(
+                actor=_actor(request),
+                principal=user,
+                application=app,
+                office_region=form.cleaned_data["region_code"],
+            )
+            return redirect("exams:portal")
+        except DomainError as exc:
+            form.add_error("region_code", exc.localised(get_language()))
+    person = getattr(user, "person", None)
+    apply = ApplyForm(initial={"region_code": person.region_code if person else ""})
+    return _portal(request, apply, (str(app.public_id), form))
 
 
 def _subjects_open(app: LicenceApplication) -> set[int]:
