@@ -61,6 +61,36 @@ def licence(world: dict[str, Any]) -> DrivingLicence:
     return DrivingLicence.objects.get(pk=world["licence"].pk)
 
 
+def consistent_progress(*enrolments: Enrolment) -> None:
+    """selectors.progress_many (one read for a page) says for each enrolment what the
+    per-enrolment services say, and takes the same queries for one row as for several."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = list(
+        Enrolment.objects.select_related("person", "licence", "duty").filter(
+            pk__in=[e.pk for e in enrolments]
+        )
+    )
+    today = clock.today()
+    with CaptureQueriesContext(connection) as many:
+        got = selectors.progress_many(rows * 3, today)  # a page of several rows
+    with CaptureQueriesContext(connection) as one:
+        selectors.progress_many(rows[:1], today)
+    assert len(many) == len(one) <= 5
+    for e, p in zip(rows * 3, got, strict=True):
+        by_day = services.minutes_by_day(e)
+        assert p["by_day"] == sorted(by_day.items())
+        assert p["onsite"] == sorted(services.onsite_by_day(e).items())
+        assert p["today_minutes"] == services.day_seconds(e, today) // 60
+        assert p["ready"] == services.study_readiness(e, today)
+        assert p["checks"] == list(e.face_checks.order_by("number"))
+        assert p["pending_check"] == e.face_checks.filter(state=CheckState.PENDING).first()
+        voided = e.beats.filter(voided_at__isnull=False)
+        assert p["voided_minutes"] == sum(b.seconds for b in voided) // 60
+        assert p["exams"] == list(e.exams.order_by("started_at"))
+
+
 # ---- full-score education (R163 Arts. 17–23) -------------------------------------------
 
 
@@ -87,6 +117,7 @@ def test_full_score_education_closes_the_duty_clears_the_points_and_returns_the_
         progress = selectors.progress(Enrolment.objects.get(pk=e.pk))
         assert progress["counted_days"] == 5 and progress["onsite_days"] == 2
         attempt = take_exam(world, e)
+        consistent_progress(e)
     assert attempt.passed and attempt.score == 100
     e.refresh_from_db()
     # the fine is not paid yet: the licence is returned only with every fine paid (Art. 23)
@@ -257,6 +288,8 @@ def test_a_failed_identity_check_voids_the_time_since_the_last_pass(
     kept = sum(b.seconds for b in StudyBeat.objects.filter(enrolment=e, voided_at__isnull=True))
     assert e.counted_seconds == kept and kept >= passed_at - 60
     assert AuditEvent.objects.filter(action="education.check_failed").exists()
+    with clock.frozen(later):
+        consistent_progress(e)
 
 
 def test_a_missed_identity_check_voids_and_pauses(world: dict[str, Any]) -> None:
@@ -277,6 +310,8 @@ def test_a_missed_identity_check_voids_and_pauses(world: dict[str, Any]) -> None
     assert missed["counted_seconds"] == missed["credited"]
     e.refresh_from_db()
     check = FaceCheck.objects.get(enrolment=e)
+    with clock.frozen(t + dt.timedelta(minutes=steps + 4)):
+        consistent_progress(e)
     citizen = world["citizen"]
     with pytest.raises(Conflict):
         services.face_check_submit(
@@ -355,6 +390,8 @@ def test_study_reduces_points_at_most_six_a_cycle(world: dict[str, Any]) -> None
     assert exc.value.code == "reduction_cap"
     assert PointReduction.objects.count() == 6
     assert AuditEvent.objects.filter(action="points.reduce").count() == 6
+    with clock.frozen(start):  # six enrolments read as one page
+        consistent_progress(*Enrolment.objects.all())
 
 
 def test_reduction_counts_only_study_within_three_days(world: dict[str, Any]) -> None:

@@ -56,7 +56,10 @@ def enrolment_list(
     rows, nxt = keyset(selectors.enrolments_for(who), cursor=cursor, limit=limit)
     selectors.log_reads(who, actor(request), rows, purpose="education progress")
     return {
-        "items": [EnrolmentOut.build(e, selectors.progress(e)) for e in rows],
+        "items": [
+            EnrolmentOut.build(e, p)
+            for e, p in zip(rows, selectors.progress_many(list(rows)), strict=True)
+        ],
         "next_cursor": nxt,
     }
 

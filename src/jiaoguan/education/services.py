@@ -554,21 +554,30 @@ def onsite_by_day(enrolment: Enrolment) -> dict[dt.date, int]:
     return out
 
 
-def study_readiness(enrolment: Enrolment, today: dt.date | None = None) -> Decision:
-    """Whether the study asked by the course is done (so the exam may be taken)."""
+def study_readiness(
+    enrolment: Enrolment,
+    today: dt.date | None = None,
+    *,
+    by_day: dict[dt.date, int] | None = None,
+    onsite: dict[dt.date, int] | None = None,
+) -> Decision:
+    """Whether the study asked by the course is done (so the exam may be taken). ``by_day``
+    and ``onsite``: :func:`minutes_by_day` and :func:`onsite_by_day` when the caller read them
+    already (a list page reads them for all its rows at once)."""
     today = today or clock.today()
     course = COURSES[enrolment.course]
+    if by_day is None:
+        by_day = minutes_by_day(enrolment)
     if enrolment.kind == CourseKind.FULL_SCORE:
         duty = enrolment.duty
         return rules.full_score_exam_ready(
             classes=enrolment.licence.class_list,
-            online_minutes_by_day=minutes_by_day(enrolment),
-            onsite_minutes_by_day=onsite_by_day(enrolment),
+            online_minutes_by_day=by_day,
+            onsite_minutes_by_day=onsite if onsite is not None else onsite_by_day(enrolment),
             enrolled_on=enrolment.enrolled_on,
             study_days_owed=duty.study_days if duty else 0,
             today=today,
         )
-    by_day = minutes_by_day(enrolment)
     if enrolment.kind == CourseKind.REDUCTION:
         last = enrolment.enrolled_on + dt.timedelta(days=REDUCTION_WINDOW_DAYS - 1)
         minutes = sum(m for d, m in by_day.items() if d <= last)

@@ -211,13 +211,13 @@ def console(request: HttpRequest) -> HttpResponse:
                 {
                     "e": e,
                     "name": mask_name(e.person.name),
-                    "p": selectors.progress(e),
+                    "p": p,
                     "course": COURSES[e.course],
                     "error": row_error.get("message")
                     if row_error.get("enrolment") == str(e.public_id)
                     else "",
                 }
-                for e in rows
+                for e, p in zip(rows, selectors.progress_many(list(rows)), strict=True)
             ],
             "can_record": who.has_perm(services.ONSITE_PERMISSION),
         },
