@@ -116,4 +116,8 @@ ZH = {
     "Moved? Change the exam place": "居住地变更？申请变更考试地",
     "Change": "变更",
     "%(n)s of 3 changes used (R162 Art. 39)": "已变更%(n)s次，最多3次（《机动车驾驶证申领和使用规定》第39条）",
+    "Name as on the ID card": "姓名（与身份证一致）",
+    "Apply for a student": "为学员申请",
+    "Apply for an applicant": "代申请人申请",
+    "A driving school names the applicant by ID number and name as on the ID card; it sees only the applications it made.": "驾驶人培训机构须填写与身份证一致的身份证号码和姓名；只能看到本机构提交的申请。",
 }

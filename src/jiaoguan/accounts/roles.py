@@ -114,6 +114,15 @@ ROLES: tuple[Role, ...] = (
         ("inspection.operate_station",),
     ),
     Role("exam_site", "考场", "Exam site", AccountKind.STAFF, ("exams.operate_exam_site",)),
+    #: staff of a driving school's organisation account (given with ``org_staff``): apply for
+    #: their students and book their exams; they see only the applications the school made
+    Role(
+        "driving_school",
+        "驾驶人培训机构",
+        "Driving school",
+        AccountKind.STAFF,
+        ("exams.handle_licence_application",),
+    ),
     Role(
         "police_officer",
         "交通民警",

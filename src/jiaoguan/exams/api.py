@@ -35,11 +35,10 @@ from jiaoguan.exams.schemas import (
     WhereIn,
 )
 from jiaoguan.kernel import clock
-from jiaoguan.kernel.errors import DomainError, NotFound
+from jiaoguan.kernel.errors import NotFound
 from jiaoguan.licensing.schemas import DecisionOut
 from jiaoguan.registry import selectors as registry_selectors
 from jiaoguan.registry.models import Organisation
-from jiaoguan.registry.services import id_number_index
 
 router = Router(tags=["exams"])
 #: The bearer token first: with the session first, a partner's POST (no CSRF cookie) would be
@@ -185,11 +184,7 @@ def application_start(request: HttpRequest, payload: ApplicationIn) -> Status[Ap
     who = principal(request)
     person = getattr(who, "person", None)
     if payload.id_number:
-        try:
-            index = id_number_index(payload.id_number)
-        except DomainError as exc:
-            raise NotFound("not_found", _("Person not found"), field="id_number") from exc
-        person = registry_selectors.persons_for(who).filter(id_number_index=index).first()
+        person = selectors.applicant_lookup(who, payload.id_number, payload.name)
     if person is None:
         raise NotFound("not_found", _("Person not found"), field="id_number")
     app = services.licence_application_start(

@@ -116,7 +116,13 @@ class ApplicationIn(Schema):
     region_code: str = Field(max_length=6, description="the office applied at (GB/T 2260)")
     kind: Literal["first", "add_class"] = "first"
     id_number: str = Field(
-        "", max_length=18, description="the applicant, when a counter applies for them"
+        "", max_length=18, description="the applicant, when a counter or a school applies for them"
+    )
+    name: str = Field(
+        "",
+        max_length=64,
+        description="the applicant's name as on the ID card: required when a driving school "
+        "applies (it reads no registry: the number and the name must both match)",
     )
 
 

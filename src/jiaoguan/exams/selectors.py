@@ -19,7 +19,10 @@ from jiaoguan.exams import rules as exam_rules
 from jiaoguan.exams.constants import BookingState
 from jiaoguan.exams.models import Booking, ExamPlan, ExamSite, LicenceApplication
 from jiaoguan.kernel import clock
-from jiaoguan.kernel.errors import NotFound
+from jiaoguan.kernel.errors import DomainError, NotFound
+from jiaoguan.kernel.idnumber import IdNumber
+from jiaoguan.registry.constants import OrganisationKind
+from jiaoguan.registry.models import Person
 from jiaoguan.registry.selectors import region_filter
 
 M = TypeVar("M", bound=Model)
@@ -68,6 +71,13 @@ def plan_get(public_id: str) -> ExamPlan:
     return _get(qs, public_id, _("Plan not found"), "plan_id")
 
 
+def is_school(principal: Any) -> bool:
+    """A driving school's staff: a company's account applying for its students (they see
+    only the applications the school made, never the region's)."""
+    org = getattr(principal, "organisation", None)
+    return org is not None and org.kind == OrganisationKind.COMPANY
+
+
 def _staff_scope(principal: Any) -> str:
     """The region a vehicle-office user or counter clerk sees applications of ("" for none)."""
     if principal is None or not (
@@ -75,7 +85,33 @@ def _staff_scope(principal: Any) -> str:
         or principal.has_perm("exams.handle_licence_application")
     ):
         return ""
+    if is_school(principal):
+        return ""
     return getattr(principal, "region_scope", "") or ""
+
+
+def applicant_lookup(principal: Any, id_number: str, name: str = "") -> Person:
+    """The person a counter or a driving school applies for. A counter finds them in the
+    registry it may read; a school, which reads no registry, names them by ID number *and*
+    name as on the ID card (both must match: a number alone finds no one). Not found is the
+    same answer whatever failed."""
+    from jiaoguan.registry.selectors import persons_for
+    from jiaoguan.registry.services import id_number_index
+
+    missing = NotFound("not_found", _("Person not found"), field="id_number")
+    try:
+        index = id_number_index(str(IdNumber.parse(id_number)))
+    except DomainError as exc:
+        raise missing from exc
+    if is_school(principal):
+        person = Person.objects.filter(id_number_index=index).first()
+        if person is None or person.name != name.strip():
+            raise missing
+        return person
+    found = persons_for(principal).filter(id_number_index=index).first()
+    if found is None:
+        raise missing
+    return found
 
 
 def applications_for(principal: Any) -> QuerySet[LicenceApplication]:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from jiaoguan.audit.services import Actor
 from jiaoguan.exams import selectors, services
-from jiaoguan.exams.constants import ApplicationState, Subject
+from jiaoguan.exams.constants import ApplicationKind, ApplicationState, Subject
 from jiaoguan.exams.models import LicenceApplication
 from jiaoguan.exams.workflow import APPLICATION_ACTIVE
 from jiaoguan.kernel import clock
@@ -37,6 +37,19 @@ class ApplyForm(forms.Form):
     licence_class = forms.ChoiceField(
         label=_("Licence class"), choices=[(c, c) for c in sorted(FIRST_APPLICATION_CLASSES)]
     )
+    region_code = forms.RegexField(label=_("Office (region code)"), regex=r"^\d{6}$", max_length=6)
+
+
+class ApplyForForm(forms.Form):
+    """A counter or a driving school applies for someone (the school names them as on the
+    ID card: number and name)."""
+
+    id_number = forms.CharField(label=_("ID number"), max_length=18)
+    name = forms.CharField(label=_("Name as on the ID card"), max_length=64, required=False)
+    licence_class = forms.ChoiceField(
+        label=_("Licence class"), choices=[(c, c) for c in sorted(FIRST_APPLICATION_CLASSES)]
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=ApplicationKind.choices)
     region_code = forms.RegexField(label=_("Office (region code)"), regex=r"^\d{6}$", max_length=6)
 
 
@@ -291,14 +304,35 @@ def desk_result(request: HttpRequest, booking_id: str) -> HttpResponse:
 
 @login_required
 def console(request: HttpRequest) -> HttpResponse:
+    """Applications of the region (vehicle office, counters) or those the school made; a
+    counter or a driving school applies here for an applicant named by ID number."""
     user: Any = request.user
-    if not (
-        user.has_perm("exams.manage_exam_sites")
-        or user.has_perm("exams.handle_licence_application")
-    ):
+    handles = user.has_perm("exams.handle_licence_application")
+    if not (user.has_perm("exams.manage_exam_sites") or handles):
         return _error(request, NotFound("not_found", str(_("Page not found"))))
+    form = ApplyForForm(request.POST or None) if handles else None
+    if form is not None and request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            person = selectors.applicant_lookup(user, data["id_number"], data["name"])
+            services.licence_application_start(
+                actor=_actor(request),
+                principal=user,
+                person=person,
+                licence_class=data["licence_class"],
+                office_region=data["region_code"],
+                kind=data["kind"],
+            )
+            return redirect("exams:console")
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, exc.localised(get_language()))
     full = registry_selectors.can_see_full_identifiers(user)
     apps = list(selectors.applications_for(user)[:100])
     for a in apps:
         a.name = a.person.name if full else mask_name(a.person.name)  # type: ignore[attr-defined]
-    return render(request, "exams/console.html", {"apps": apps, "full": full})
+    return render(
+        request,
+        "exams/console.html",
+        {"apps": apps, "full": full, "form": form, "school": selectors.is_school(user)},
+    )

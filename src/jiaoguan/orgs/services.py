@@ -35,6 +35,8 @@ from jiaoguan.registry.services import organisation_create
 
 ADMIN_ROLE = "org_admin"
 STAFF_ROLE = "org_staff"
+#: what the staff of an organisation of this kind do besides the common staff role
+KIND_ROLES: dict[str, tuple[str, ...]] = {OrgKind.DRIVING_SCHOOL: ("driving_school",)}
 
 
 def _audit(actor: Actor, account: OrganisationAccount, action: str, reason: str = "") -> None:
@@ -342,7 +344,7 @@ def org_staff_create(
         actor=Actor.of(admin),
         username=username,
         password=password,
-        roles=[STAFF_ROLE],
+        roles=[STAFF_ROLE, *KIND_ROLES.get(account.kind, ())],
         region_scope=admin.region_scope,
         organisation=account.organisation,
         first_name=first_name.strip()[:150],
