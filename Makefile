@@ -1,6 +1,6 @@
 # jiaoguan: the two commands.
 #   make demo   create .venv, install, bring up the demo (SQLite, seeded data, logins printed)
-#   make test   install the test tools (and Debian's Chromium when root), then run every check:
+#   make test   install the test tools (and Debian's Chromium and poppler-utils when root), then run every check:
 #               ruff, mypy, migrations, OpenAPI and translation drift, the test suite on SQLite,
 #               and again on PostgreSQL when it is reachable (required when
 #               JIAOGUAN_REQUIRE_POSTGRES=1, as .ci/run sets).
@@ -32,12 +32,14 @@ demo: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=jiaoguan.conf.settings.dev $(BIN)/jiaoguan demo
 
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium fonts-wqy-microhei"; \
+	command -v pdftotext >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's chromium (and a CJK font for legible screenshots)"; \
-	    apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei; \
-	  else echo "no /usr/bin/chromium and not root: browser journeys will be skipped" >&2; fi; \
+	    echo "installing Debian's $$missing (browser journeys; a CJK font for legible screenshots; pdftotext to read the PDFs back)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "not installed and not root: $$missing (browser journeys or PDF text checks will be skipped)" >&2; fi; \
 	fi
 
 lint: $(VENV)/.installed-test
