@@ -520,3 +520,9 @@ def test_suspending_the_station_cancels_its_foreign_bookings_too(guangdong: Any)
     event = ForeignAppointmentEvent.objects.filter(appointment=appt).order_by("id").last()
     assert event is not None and event.command == "cancel"
     assert event.reason.startswith("station suspended")
+    # the citizen who booked is told, by SMS and on the portal
+    from jiaoguan.notices.models import Notice
+
+    notice = Notice.objects.get(template="inspection.booking_cancelled")
+    assert notice.person_id == appt.booked_by_id and notice.object_ref == str(appt.public_id)
+    assert notice.params["plate"] == "粤A12345" and notice.params["slot"].endswith("10:00")

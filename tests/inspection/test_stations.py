@@ -393,6 +393,11 @@ def test_another_station_cannot_record_and_a_suspended_station_records_nothing()
         reason="造假",
     )
     assert Appointment.objects.get(pk=booked.pk).state == "cancelled"
+    from jiaoguan.notices.models import Notice
+
+    told = Notice.objects.get(template="inspection.booking_cancelled")  # the owner is told
+    assert told.person_id == booked.owner_id and told.object_ref == str(booked.public_id)
+    assert told.params["slot"].endswith("15:00") and told.params["station"]
     desk = station_staff(station)
     with pytest.raises(DomainError) as exc:
         services.inspection_result_record(

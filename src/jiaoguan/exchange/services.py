@@ -1166,21 +1166,19 @@ def _foreign_move(
     return moved
 
 
-def foreign_appointments_cancel_at(*, actor: Actor, station: Any, reason: str) -> int:
+def foreign_appointments_cancel_at(
+    *, actor: Actor, station: Any, reason: str
+) -> list[ForeignAppointment]:
     """Cancel the booked foreign appointments of ``station`` (locked by the caller, who has
     just suspended it: R164 Art. 72), as its local ones are, in the caller's transaction; their
-    places go back to the slot counters. Returns how many."""
+    places go back to the slot counters. Returns them (the caller tells who booked)."""
     booked = (
         ForeignAppointment.objects.select_for_update(of=("self",))
-        .select_related("station__organisation")
+        .select_related("station__organisation", "booked_by")
         .filter(station=station, state=AppointmentState.BOOKED)
         .order_by("pk")
     )
-    cancelled = 0
-    for appt in booked:
-        _foreign_move(appt, "cancel", actor=actor, reason=reason)
-        cancelled += 1
-    return cancelled
+    return [_foreign_move(appt, "cancel", actor=actor, reason=reason) for appt in booked]
 
 
 @transaction.atomic

@@ -433,12 +433,30 @@ def station_status_set(
     )
     if status == StationStatus.SUSPENDED:
         why = f"station suspended: {reason}"[:200]
-        for appt in locked.appointments.filter(state=AppointmentState.BOOKED):
+        told: list[tuple[Person, str, dict[str, str], str, str]] = []
+        name = locked.organisation.name
+
+        def tell(
+            person: Person | None, plate: str, slot: dt.datetime | None, kind: str, ref: str
+        ) -> None:
+            if person is not None:
+                when = slot.astimezone(clock.SHANGHAI).strftime("%Y-%m-%d %H:%M") if slot else ""
+                params = {"plate": plate, "station": name, "slot": when}
+                told.append((person, "inspection.booking_cancelled", params, kind, ref))
+
+        booked = locked.appointments.filter(state=AppointmentState.BOOKED).select_related(
+            "owner", "vehicle__plate"
+        )
+        for appt in booked:
             appointment_move(appt, "cancel", actor=actor, reason=why)
+            plate = appt.vehicle.plate.number if appt.vehicle.plate else appt.vehicle.vin
+            tell(appt.owner, plate, appt.slot_start, "appointment", str(appt.public_id))
         # and those booked here for vehicles of other provinces (the exchange app's)
         from jiaoguan.exchange.services import foreign_appointments_cancel_at
 
-        foreign_appointments_cancel_at(actor=actor, station=locked, reason=why)
+        for f in foreign_appointments_cancel_at(actor=actor, station=locked, reason=why):
+            tell(f.booked_by, f.plate_number, f.slot_start, "foreign_appointment", str(f.public_id))
+        notices_send_many(told)  # each owner told why, by SMS and on the portal
     return locked
 
 

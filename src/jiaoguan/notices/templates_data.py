@@ -37,6 +37,12 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Your application {case}: the number {number} held for you lapsed. "
         "Select a number again at a vehicle office hall.",
     },
+    "inspection.booking_cancelled": {
+        "zh": "您为{plate}在{station}预约的{slot}机动车检验已取消：该检验机构已暂停检验业务，"
+        "请另行预约其他检验机构。",
+        "en": "Your inspection booking for {plate} at {station} on {slot} was cancelled: the "
+        "station is suspended. Please book another station.",
+    },
     "inspection.label_due": {
         "zh": "您的机动车{plate}检验有效期至{due}，属免检车辆，可在网上申领检验标志。",
         "en": "Vehicle {plate}: inspection valid until {due}. It is exempt: "
