@@ -27,10 +27,16 @@ Endpoints (the issuer is the server's URL, e.g. ``http://127.0.0.1:8766``):
 * ``POST /token``: code for tokens (``client_secret_basic`` or ``client_secret_post``); the
   code is single use and bound to the client, the redirect URI and the PKCE verifier.
 * ``GET /userinfo``: the claims for a bearer access token.
+* ``POST /logout``: the citizen signs out at the platform (the ``gov_sso`` session ends);
+  every client registered with a ``backchannel_logout_uri`` is sent a signed logout token
+  (OpenID Connect Back-Channel Logout 1.0: ``typ`` ``logout+jwt``, ``iss``, ``aud``, ``iat``,
+  ``exp``, ``jti``, ``sub``, ``sid`` and the back-channel ``events`` claim), so that the
+  sessions the portals opened from this sign-on end with it.
 
 ID token claims: ``iss``, ``sub`` (a stable pseudonym of the ID number), ``aud``, ``azp``,
-``exp`` (10 minutes), ``iat``, ``auth_time``, ``nonce``, ``acr``, ``amr``, ``name`` and
-``id_number`` (GB 11643; only with scope ``id_number``).
+``exp`` (10 minutes), ``iat``, ``auth_time``, ``nonce``, ``acr``, ``amr``, ``name``,
+``id_number`` (GB 11643; only with scope ``id_number``) and ``sid`` (the platform session the
+sign-on came from: a public identifier, not the session cookie).
 
 Run it alone with ``python -m sandbox.oidc --port 8766 --client ID:SECRET:REDIRECT_URI``.
 """
@@ -47,12 +53,13 @@ import threading
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import requests
 from authlib.oauth2 import AuthorizationServer, OAuth2Request
 from authlib.oauth2.rfc6749 import ClientMixin, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant
@@ -62,6 +69,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import AuthorizationCodeMixin
 from authlib.oidc.core.grants import OpenIDCode
 from cryptography.hazmat.primitives import hashes
+from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from sandbox import population
@@ -72,6 +80,7 @@ ID_TOKEN_SECONDS = 600
 CODE_SECONDS = 300
 SESSION_SECONDS = 8 * 3600
 SCOPES = ("openid", "profile", "id_number")
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
 #: Ways of signing in at the platform and the assurance level (acr) each gives.
 METHODS = {
     "sms": ("L1", ["sms"], "手机号码 (仅自述身份) / Mobile number only"),
@@ -95,6 +104,8 @@ class Citizen:
     acr: str
     amr: tuple[str, ...]
     auth_time: int
+    #: the platform session this sign-in opened (the ``sid`` claim), "" before it has one
+    session: str = ""
 
     @property
     def sub(self) -> str:
@@ -106,6 +117,7 @@ class Client(ClientMixin):
     client_id: str
     client_secret: str
     redirect_uris: list[str]
+    backchannel_logout_uri: str = ""
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -233,7 +245,10 @@ class _OpenIDCode(OpenIDCode):
         }
 
     def generate_user_info(self, user: Citizen, scope: str) -> dict[str, Any]:
-        return _claims(user, scope)
+        claims = _claims(user, scope)
+        if user.session:
+            claims["sid"] = user.session
+        return claims
 
 
 class _RequiredPkce(CodeChallenge):
@@ -369,9 +384,56 @@ class OidcProvider(ThreadingHTTPServer):
             self.state.keys = [*self.state.keys[-1:], key]
         return str(key.kid)
 
-    def register_client(self, client_id: str, client_secret: str, redirect_uris: list[str]) -> None:
+    def register_client(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_uris: list[str],
+        backchannel_logout_uri: str = "",
+    ) -> None:
         with self.state.lock:
-            self.state.clients[client_id] = Client(client_id, client_secret, list(redirect_uris))
+            self.state.clients[client_id] = Client(
+                client_id, client_secret, list(redirect_uris), backchannel_logout_uri
+            )
+
+    def logout_token(self, client_id: str, citizen: Citizen, *, key: RSAKey | None = None) -> str:
+        """The signed logout token telling ``client_id`` that ``citizen``'s platform session
+        has ended (OpenID Connect Back-Channel Logout 1.0, section 2.4)."""
+        key = key or self.current_key
+        now = int(time.time())
+        claims = {
+            "iss": self.issuer,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + 120,
+            "jti": secrets.token_urlsafe(16),
+            "sub": citizen.sub,
+            "sid": citizen.session,
+            "events": {BACKCHANNEL_EVENT: {}},
+        }
+        header = {"alg": "RS256", "kid": str(key.kid), "typ": "logout+jwt"}
+        return jwt.encode(header, claims, key)
+
+    def end_session(self, sid: str | None) -> list[tuple[str, int]]:
+        """End a platform session and send each client with a back-channel logout URI its
+        logout token; returns (client, HTTP status, 0 when it did not answer)."""
+        with self.state.lock:
+            entry = self.state.sessions.pop(sid or "", None)
+            clients = [c for c in self.state.clients.values() if c.backchannel_logout_uri]
+        if entry is None:
+            return []
+        citizen = entry[0]
+        told = []
+        for client in clients:
+            token = self.logout_token(client.client_id, citizen)
+            try:
+                answer = requests.post(
+                    client.backchannel_logout_uri, data={"logout_token": token}, timeout=5
+                )
+                told.append((client.client_id, answer.status_code))
+            except requests.RequestException:
+                told.append((client.client_id, 0))
+        return told
 
     def jwks(self) -> dict[str, Any]:
         with self.state.lock:
@@ -393,6 +455,8 @@ class OidcProvider(ThreadingHTTPServer):
             "scopes_supported": list(SCOPES),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
+            "backchannel_logout_supported": True,
+            "backchannel_logout_session_supported": True,
             "acr_values_supported": ["L1", "L2", "L3"],
             "claims_supported": [
                 "sub",
@@ -407,6 +471,7 @@ class OidcProvider(ThreadingHTTPServer):
                 "amr",
                 "name",
                 "id_number",
+                "sid",
             ],
         }
 
@@ -425,7 +490,10 @@ class OidcProvider(ThreadingHTTPServer):
         return Citizen(id_number, name.strip(), acr, tuple(amr), int(time.time()))
 
     def open_session(self, citizen: Citizen) -> str:
+        """A platform session for ``citizen``: returns the cookie's secret; the citizen is
+        kept with the session's public identifier (the ``sid`` claim)."""
         sid = secrets.token_urlsafe(24)
+        citizen = replace(citizen, session=secrets.token_urlsafe(16))
         with self.state.lock:
             self.state.sessions[sid] = (citizen, time.time() + SESSION_SECONDS)
         return sid
@@ -587,6 +655,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("GET", "/userinfo"): self._userinfo,
             ("GET", "/"): self._home,
             ("POST", "/login"): self._login,
+            ("POST", "/logout"): self._logout,
             ("POST", "/_admin/rotate-keys"): self._rotate,
         }
         handler = routes.get((self.command, path))
@@ -635,8 +704,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(result, str):
             self._html(200, _sign_in_form("/authorize", form, result, form.get("client_id", "")))
             return
-        cookie = self._session_cookie(self.server.open_session(result))
-        self._authorize(form, result, [cookie])
+        sid = self.server.open_session(result)
+        self._authorize(form, self.server.session_citizen(sid), [self._session_cookie(sid)])
 
     def _token(self) -> None:
         form = self._form()
@@ -663,6 +732,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = (
             f'<h1>您好，<span data-testid="gov-name">{html.escape(citizen.name)}</span></h1>'
             f"<p>已登录 / Signed in (acr {citizen.acr})</p>"
+            '<form method="post" action="/logout"><button type="submit" data-testid="gov-logout">'
+            "退出登录 / Sign out</button></form>"
         )
         self._html(200, _PAGE.format(title="政务服务网 / Service platform", body=body))
 
@@ -678,6 +749,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         sid = self.server.open_session(result)
         self._send(303, b"", [("Location", "/"), self._session_cookie(sid)])
+
+    def _logout(self) -> None:
+        told = self.server.end_session(self._sid())
+        names = ", ".join(f"{html.escape(c)} ({status})" for c, status in told) or "—"
+        body = (
+            '<h1 data-testid="gov-signed-out">已退出 / Signed out</h1>'
+            f"<p>已通知 / Portals told: {names}</p>"
+        )
+        expire = ("Set-Cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+        self._html(200, _PAGE.format(title="已退出 / Signed out", body=body), [expire])
 
     def _rotate(self) -> None:
         given = (self.headers.get("Authorization") or "").encode()

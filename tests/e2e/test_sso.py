@@ -72,3 +72,38 @@ def test_citizen_not_yet_signed_in_signs_in_at_the_province_page(
     page.get_by_role("button", name=re.compile("登录")).click()
     expect(page).to_have_url(re.compile(r"/portal/$"))
     expect(page.get_by_test_id("licence-classes")).to_have_text("C2")
+
+
+def test_signing_out_at_the_province_signs_out_of_jiaoguan(
+    page: Any, live_server: Any, sso: Any, screenshot: Any
+) -> None:
+    """The platform's sign-out reaches jiaoguan over HTTP (a signed back-channel logout
+    token): the portal session opened from that sign-on ends with it."""
+    sso.register_client(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        [f"{live_server.url}/accounts/sso/callback/"],
+        backchannel_logout_uri=f"{live_server.url}/accounts/sso/backchannel-logout/",
+    )
+    person = make_person()
+    make_licence(person)
+    page.goto(sso.issuer + "/")
+    page.get_by_label(re.compile("身份证号码")).fill(person.id_number)
+    page.get_by_label(re.compile("姓名")).fill(person.name)
+    page.get_by_label(re.compile("登录方式")).select_option("realname")
+    page.get_by_role("button", name=re.compile("登录")).click()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_test_id("sso-start").click()
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+
+    page.goto(sso.issuer + "/")
+    page.get_by_test_id("gov-logout").click()
+    expect(page.get_by_test_id("gov-signed-out")).to_be_visible()
+    expect(page.locator("body")).to_contain_text(f"{CLIENT_ID} (200)")
+    screenshot("sso-3-signed-out-at-the-province")
+    page.goto(f"{live_server.url}/portal/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    from jiaoguan.sso.models import PlatformSession
+
+    ended = PlatformSession.objects.get(user__person=person)
+    assert ended.end_reason == "backchannel_logout"

@@ -462,3 +462,128 @@ def test_unreachable_jwks_is_partner_unavailable(oidc_provider: Any, settings: A
     rp = OidcRelyingParty(issuer="http://127.0.0.1:9")
     with pytest.raises(PartnerUnavailable):
         rp.verify_id_token(_sign(_claims(oidc_provider), oidc_provider.current_key), nonce="n")
+
+
+# -- back-channel logout (OpenID Connect Back-Channel Logout 1.0) --------------------------
+
+LOGOUT_URL = "/accounts/sso/backchannel-logout/"
+
+
+def _signed_in_session(oidc_provider: Any) -> tuple[Client, Any, Any]:
+    """A citizen signed in through the platform: the browser, its platform session record
+    and the sandbox's view of the citizen (with the platform session's ``sid``)."""
+    from jiaoguan.sso.models import PlatformSession
+    from sandbox.oidc import Citizen
+
+    number, name = _person_number_and_name()
+    browser = Client()
+    assert _sign_in(browser, number, name).status_code == 302
+    ps = PlatformSession.objects.get(user__person__id_number_index=_index(number))
+    assert ps.sid and ps.session_key == browser.session.session_key and ps.ended_at is None
+    citizen = Citizen(number, name, "L2", ("pwd", "realname"), int(time.time()), ps.sid)
+    assert ps.subject == citizen.sub
+    return browser, ps, citizen
+
+
+def _index(number: str) -> str:
+    from jiaoguan.registry.services import id_number_index
+
+    return id_number_index(number)
+
+
+def _logout_claims(oidc_provider: Any, citizen: Any, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {
+        "iss": oidc_provider.issuer,
+        "aud": CLIENT_ID,
+        "iat": now,
+        "exp": now + 120,
+        "jti": secrets.token_urlsafe(12),
+        "sub": citizen.sub,
+        "sid": citizen.session,
+        "events": {"http://schemas.openid.net/event/backchannel-logout": {}},
+    }
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+def test_the_platforms_logout_ends_the_session_it_opened(oidc_provider: Any) -> None:
+    from jiaoguan.sso.models import PlatformSession
+
+    browser, ps, citizen = _signed_in_session(oidc_provider)
+    other, other_ps, _ = _signed_in_session(oidc_provider)  # another citizen, signed in too
+    assert browser.get("/portal/").status_code == 200
+    token = oidc_provider.logout_token(CLIENT_ID, citizen)  # what the platform sends
+    answer = Client().post(LOGOUT_URL, {"logout_token": token})
+    assert answer.status_code == 200 and answer.json() == {"sessions_ended": 1}
+    assert answer["Cache-Control"] == "no-store"
+    assert browser.get("/portal/").status_code == 302  # signed out: back to the sign-in page
+    assert other.get("/portal/").status_code == 200  # the other citizen is not
+    ps.refresh_from_db()
+    assert ps.ended_at is not None and ps.end_reason == "backchannel_logout"
+    assert PlatformSession.objects.get(pk=other_ps.pk).ended_at is None
+    assert AuditEvent.objects.filter(action="account.logout_sso").count() == 1
+    # the same token again is a replay
+    again = Client().post(LOGOUT_URL, {"logout_token": token})
+    assert again.status_code == 400 and again.json()["error_description"] == (
+        "logout_token_replayed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"aud": "another-portal"}, "logout_token_audience"),
+        ({"iss": "http://evil.example"}, "logout_token_issuer"),
+        ({"events": None}, "logout_token_events"),
+        ({"events": {"urn:other": {}}}, "logout_token_events"),
+        ({"nonce": "n-1"}, "logout_token_nonce"),
+        ({"sub": None, "sid": None}, "logout_token_subject"),
+        ({"jti": None}, "logout_token_jti"),
+        ({"iat": int(time.time()) - 3600, "exp": None}, "logout_token_issued_at"),
+        ({"exp": int(time.time()) - 120}, "logout_token_expired"),
+    ],
+)
+def test_a_bad_logout_token_ends_nothing(
+    oidc_provider: Any, changes: dict[str, Any], code: str
+) -> None:
+    browser, ps, citizen = _signed_in_session(oidc_provider)
+    token = _sign(
+        _logout_claims(oidc_provider, citizen, **changes),
+        oidc_provider.current_key,
+        typ="logout+jwt",
+    )
+    answer = Client().post(LOGOUT_URL, {"logout_token": token})
+    assert answer.status_code == 400 and answer.json()["error_description"] == code
+    assert browser.get("/portal/").status_code == 200
+    ps.refresh_from_db()
+    assert ps.ended_at is None
+    assert AuditEvent.objects.filter(action="sso.logout_refused", reason=code).exists()
+
+
+def test_a_forged_or_mistyped_logout_token_ends_nothing(oidc_provider: Any) -> None:
+    browser, _ps, citizen = _signed_in_session(oidc_provider)
+    claims = _logout_claims(oidc_provider, citizen)
+    forger = RSAKey.generate_key(2048, parameters={"kid": oidc_provider.current_key.kid})
+    cases = [
+        (_sign(claims, forger, typ="logout+jwt"), "logout_token_signature"),
+        (_sign(claims, oidc_provider.current_key, typ="at+jwt"), "logout_token_type"),
+        ("not-a-token", "logout_token_malformed"),
+    ]
+    for token, code in cases:
+        answer = Client().post(LOGOUT_URL, {"logout_token": token})
+        assert answer.status_code == 400 and answer.json()["error_description"] == code
+    assert Client().get(LOGOUT_URL).status_code == 405
+    assert browser.get("/portal/").status_code == 200
+
+
+def test_a_token_naming_only_the_subject_ends_all_its_sessions(oidc_provider: Any) -> None:
+    browser, _ps, citizen = _signed_in_session(oidc_provider)
+    token = _sign(
+        _logout_claims(oidc_provider, citizen, sid=None),
+        oidc_provider.current_key,
+        typ="logout+jwt",
+    )
+    answer = Client().post(LOGOUT_URL, {"logout_token": token})
+    assert answer.status_code == 200 and answer.json() == {"sessions_ended": 1}
+    assert browser.get("/portal/").status_code == 302

@@ -271,6 +271,82 @@ class OidcRelyingParty:
         )
 
 
+BACKCHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+#: how long a logout token's ``jti`` is remembered (replays refused), and its oldest ``iat``
+LOGOUT_TOKEN_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class LogoutClaims:
+    subject: str
+    sid: str
+
+
+def verify_logout_token(rp: OidcRelyingParty, raw: str) -> LogoutClaims:
+    """Check a back-channel logout token (OpenID Connect Back-Channel Logout 1.0, 2.6):
+    signed by the provider (a key of its JWKS, ``RS256``), ``typ`` ``logout+jwt`` or ``JWT``,
+    ``iss`` the issuer, ``aud`` this client, ``iat`` recent and not in the future, ``exp``
+    (when given) not passed, a ``jti`` never seen before, the back-channel ``events`` member,
+    a ``sub`` or a ``sid``, and no ``nonce``. Refusals are :class:`IdTokenRefused`."""
+    try:
+        header = jws.extract_compact(raw.encode("ascii")).protected
+    except (JoseError, ValueError, UnicodeError) as exc:
+        raise _refused("logout_token_malformed", "not a compact JWS") from exc
+    if header.get("alg") not in ALGORITHMS:
+        raise _refused("logout_token_algorithm", f"alg {header.get('alg')!r}")
+    # explicitly typed logout+jwt, or a plain JWT (the events claim and the absent nonce
+    # already keep an ID token from passing for a logout token); no other type
+    if header.get("typ") not in (None, "JWT", "logout+jwt"):
+        raise _refused("logout_token_type", f"typ {header.get('typ')!r}")
+    kid = header.get("kid")
+    keys = rp._jwks(refresh=False)
+    if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
+        keys = rp._jwks(refresh=True)
+        if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
+            raise _refused("logout_token_unknown_key", f"kid {kid!r} not in the JWKS")
+    try:
+        claims = dict(jwt.decode(raw, keys, algorithms=ALGORITHMS).claims)
+    except (JoseError, ValueError) as exc:
+        raise _refused("logout_token_signature", "signature does not verify") from exc
+    now = int(clock.now().timestamp())
+    audience = claims.get("aud")
+    audiences = [audience] if isinstance(audience, str) else audience
+    iat, exp = claims.get("iat"), claims.get("exp")
+    events = claims.get("events")
+    subject, sid, jti = claims.get("sub"), claims.get("sid"), claims.get("jti")
+    problems = [
+        ("logout_token_issuer", claims.get("iss") != rp.issuer),
+        ("logout_token_audience", not isinstance(audiences, list) or rp.client_id not in audiences),
+        (
+            "logout_token_issued_at",
+            not isinstance(iat, int)
+            or iat > now + LEEWAY_SECONDS
+            or iat < now - LOGOUT_TOKEN_SECONDS,
+        ),
+        ("logout_token_expired", exp is not None and (not isinstance(exp, int) or exp < now)),
+        (
+            "logout_token_events",
+            not isinstance(events, dict) or not isinstance(events.get(BACKCHANNEL_EVENT), dict),
+        ),
+        (
+            "logout_token_subject",
+            not (isinstance(subject, str) and subject) and not (isinstance(sid, str) and sid),
+        ),
+        ("logout_token_nonce", "nonce" in claims),
+        ("logout_token_jti", not isinstance(jti, str) or not jti),
+    ]
+    for code, failed in problems:
+        if failed:
+            raise _refused(code, code.removeprefix("logout_token_"))
+    seen = f"sso:logout-jti:{crypto.sm3_hex(f'{rp.issuer} {jti}')}"
+    if not cache.add(seen, 1, LOGOUT_TOKEN_SECONDS + LEEWAY_SECONDS):
+        raise _refused("logout_token_replayed", "jti already used")
+    return LogoutClaims(
+        subject=subject if isinstance(subject, str) else "",
+        sid=sid if isinstance(sid, str) else "",
+    )
+
+
 def _at_hash(access_token: str) -> str:
     """The left half of the SHA-256 of the access token, base64url without padding (RS256)."""
     digest = hashlib.sha256(access_token.encode("ascii", "replace")).digest()

@@ -69,3 +69,29 @@ class ExternalIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} {self.subject}"
+
+
+class PlatformSession(models.Model):
+    """A jiaoguan session opened from a sign-on at the platform: the platform's session id
+    (``sid`` of the ID token) and subject, and the Django session it opened, so that the
+    platform's back-channel logout ends it (OpenID Connect Back-Channel Logout 1.0)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="platform_sessions"
+    )
+    issuer = models.CharField(max_length=200)
+    subject = models.CharField(max_length=255)
+    sid = models.CharField(max_length=255, blank=True)
+    session_key = models.CharField(max_length=40)
+    signed_in_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["issuer", "sid"], name="sso_platform_sid_idx"),
+            models.Index(fields=["issuer", "subject"], name="sso_platform_sub_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.sid or self.subject}"

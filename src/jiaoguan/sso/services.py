@@ -19,10 +19,21 @@ from jiaoguan.kernel.idnumber import IdNumber
 from jiaoguan.registry.models import Person
 from jiaoguan.registry.services import id_number_index, person_create
 from jiaoguan.sso import rules
-from jiaoguan.sso.client import IdTokenRefused, OidcRelyingParty, VerifiedIdentity
+from jiaoguan.sso.client import (
+    IdTokenRefused,
+    LogoutClaims,
+    OidcRelyingParty,
+    VerifiedIdentity,
+    verify_logout_token,
+)
 from jiaoguan.sso.client import attempt_lifetime as _lifetime
 from jiaoguan.sso.constants import AttemptStatus
-from jiaoguan.sso.models import ExternalIdentity, SignInAttempt, SignInAttemptHistory
+from jiaoguan.sso.models import (
+    ExternalIdentity,
+    PlatformSession,
+    SignInAttempt,
+    SignInAttemptHistory,
+)
 from jiaoguan.sso.workflow import can_move
 
 _VERIFIER_CONTEXT = b"sso.code_verifier"
@@ -46,6 +57,9 @@ def _transition(attempt: SignInAttempt, target: str, reason: str = "") -> None:
 class SignedIn:
     user: User
     acr: str
+    issuer: str = ""
+    subject: str = ""
+    sid: str = ""  # the platform session (ID token ``sid``), "" when the platform sent none
 
 
 @dataclass(frozen=True)
@@ -190,7 +204,14 @@ def sso_complete(
                     "sign in with your jiaoguan account"
                 ),
             )
-        return SignedIn(user=_bind(attempt, identity), acr=identity.acr)
+        sid = identity.claims.get("sid")
+        return SignedIn(
+            user=_bind(attempt, identity),
+            acr=identity.acr,
+            issuer=identity.issuer,
+            subject=identity.subject,
+            sid=sid if isinstance(sid, str) else "",
+        )
     except DomainError as exc:
         _refuse(attempt, exc, identity.acr if identity else "")
         raise
@@ -293,3 +314,70 @@ def _bind(attempt: SignInAttempt, identity: VerifiedIdentity) -> User:
         subject_person_ref=str(user.person.public_id) if user.person else "",
     )
     return User.objects.get(pk=user.pk)
+
+
+@transaction.atomic
+def platform_session_record(*, signed_in: SignedIn, session_key: str) -> PlatformSession:
+    """Remember which jiaoguan session a sign-on at the platform opened, so that the
+    platform's back-channel logout can end it."""
+    return PlatformSession.objects.create(
+        user=signed_in.user,
+        issuer=signed_in.issuer,
+        subject=signed_in.subject,
+        sid=signed_in.sid,
+        session_key=session_key,
+        signed_in_at=clock.now(),
+    )
+
+
+def sso_backchannel_logout(*, logout_token: str, rp: OidcRelyingParty | None = None) -> int:
+    """The platform says a citizen's session there has ended (OpenID Connect Back-Channel
+    Logout 1.0): the logout token is verified (``client.verify_logout_token``), then every
+    jiaoguan session opened from that platform session (its ``sid``; every session of the
+    subject when the token names no ``sid``) is ended, each with its audit row. Returns how
+    many; a token naming no open session ends nothing and is not an error."""
+    rp = rp or OidcRelyingParty()
+    try:
+        claims = verify_logout_token(rp, logout_token)
+    except DomainError as exc:
+        with transaction.atomic():
+            audit_record(
+                actor=Actor.system("single sign-on"),
+                action="sso.logout_refused",
+                object_type="sso_logout",
+                reason=exc.code,
+            )
+        raise
+    return _end_platform_sessions(rp.issuer, claims)
+
+
+@transaction.atomic
+def _end_platform_sessions(issuer: str, claims: LogoutClaims) -> int:
+    from importlib import import_module
+
+    from django.conf import settings
+
+    open_ = PlatformSession.objects.select_for_update(of=("self",)).filter(
+        issuer=issuer, ended_at=None
+    )
+    open_ = open_.filter(sid=claims.sid) if claims.sid else open_.filter(subject=claims.subject)
+    if claims.sid and claims.subject:
+        open_ = open_.filter(subject=claims.subject)
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    now = clock.now()
+    ended = 0
+    for ps in open_.select_related("user__person"):
+        store(session_key=ps.session_key).delete()
+        ps.ended_at, ps.end_reason = now, "backchannel_logout"
+        ps.save(update_fields=["ended_at", "end_reason"])
+        user = ps.user
+        audit_record(
+            actor=Actor.system("single sign-on"),
+            action="account.logout_sso",
+            object_type="user",
+            object_ref=str(user.public_id),
+            reason=f"{issuer} back-channel logout",
+            subject_person_ref=str(user.person.public_id) if user.person else "",
+        )
+        ended += 1
+    return ended

@@ -4,13 +4,14 @@ callback (back from it, signed in or refused)."""
 from __future__ import annotations
 
 from django.contrib.auth import login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
 
-from jiaoguan.kernel.errors import DomainError
+from jiaoguan.kernel.errors import DomainError, PartnerUnavailable
 from jiaoguan.sso import services
 
 _SESSION_KEY = "jiaoguan_sso_attempt"
@@ -52,4 +53,28 @@ def callback_view(request: HttpRequest) -> HttpResponse:
         return _refused(request, exc)
     login(request, signed_in.user, backend="django.contrib.auth.backends.ModelBackend")
     request.session[ACR_SESSION_KEY] = signed_in.acr
+    if request.session.session_key is None:
+        request.session.save()
+    services.platform_session_record(
+        signed_in=signed_in, session_key=str(request.session.session_key)
+    )
     return redirect("web:home")
+
+
+@csrf_exempt  # the platform calls it server to server; the signed logout token is the proof
+@require_POST
+def backchannel_logout_view(request: HttpRequest) -> HttpResponse:
+    """The platform's back-channel logout (OpenID Connect Back-Channel Logout 1.0, 2.5):
+    200 when the token verifies (the sessions it names are ended), 400 otherwise."""
+    try:
+        ended = services.sso_backchannel_logout(logout_token=request.POST.get("logout_token", ""))
+    except DomainError as exc:
+        # the platform may retry later when its keys could not be read (503)
+        status = 503 if isinstance(exc, PartnerUnavailable) else 400
+        answer = JsonResponse(
+            {"error": "invalid_request", "error_description": exc.code}, status=status
+        )
+    else:
+        answer = JsonResponse({"sessions_ended": ended})
+    answer["Cache-Control"] = "no-store"
+    return answer
