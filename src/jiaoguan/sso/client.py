@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,28 +198,37 @@ class OidcRelyingParty:
             raise _refused("id_token_missing", "no ID token in the token answer")
         return TokenAnswer(id_token=id_token, access_token=access_token)
 
+    def signed_claims(
+        self, raw: str, kind: str, check_header: Callable[[dict[str, Any]], None] | None = None
+    ) -> dict[str, Any]:
+        """The claims of a compact JWS signed with a key of the provider's JWKS (``RS256``
+        only); refusals are coded ``<kind>_malformed``, ``_algorithm``, ``_unknown_key`` (after
+        one refetch: the provider may have rotated its keys) and ``_signature``."""
+        try:
+            header = jws.extract_compact(raw.encode("ascii")).protected
+        except (JoseError, ValueError, UnicodeError) as exc:
+            raise _refused(f"{kind}_malformed", "not a compact JWS") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise _refused(f"{kind}_algorithm", f"alg {header.get('alg')!r}")
+        if check_header is not None:
+            check_header(dict(header))
+        kid = header.get("kid")
+        keys = self._jwks(refresh=False)
+        if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
+            keys = self._jwks(refresh=True)
+            if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
+                raise _refused(f"{kind}_unknown_key", f"kid {kid!r} not in the JWKS")
+        try:
+            return dict(jwt.decode(raw, keys, algorithms=ALGORITHMS).claims)
+        except (JoseError, ValueError) as exc:
+            raise _refused(f"{kind}_signature", "signature does not verify") from exc
+
     def verify_id_token(
         self, raw: str, *, nonce: str, access_token: str | None = None
     ) -> VerifiedIdentity:
         """Check the ID token's signature and claims; see the module docstring. With
         ``access_token``, an ``at_hash`` claim must match it (OpenID Connect Core 3.1.3.8)."""
-        try:
-            header = jws.extract_compact(raw.encode("ascii")).protected
-        except (JoseError, ValueError, UnicodeError) as exc:
-            raise _refused("id_token_malformed", "not a compact JWS") from exc
-        if header.get("alg") not in ALGORITHMS:
-            raise _refused("id_token_algorithm", f"alg {header.get('alg')!r}")
-        kid = header.get("kid")
-        keys = self._jwks(refresh=False)
-        if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
-            keys = self._jwks(refresh=True)  # the provider may have rotated its keys
-            if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
-                raise _refused("id_token_unknown_key", f"kid {kid!r} not in the JWKS")
-        try:
-            token = jwt.decode(raw, keys, algorithms=ALGORITHMS)
-        except (JoseError, ValueError) as exc:
-            raise _refused("id_token_signature", "signature does not verify") from exc
-        claims = dict(token.claims)
+        claims = self.signed_claims(raw, "id_token")
         now = int(clock.now().timestamp())
         registry = JWTClaimsRegistry(
             now=now,
@@ -288,26 +298,14 @@ def verify_logout_token(rp: OidcRelyingParty, raw: str) -> LogoutClaims:
     ``iss`` the issuer, ``aud`` this client, ``iat`` recent and not in the future, ``exp``
     (when given) not passed, a ``jti`` never seen before, the back-channel ``events`` member,
     a ``sub`` or a ``sid``, and no ``nonce``. Refusals are :class:`IdTokenRefused`."""
-    try:
-        header = jws.extract_compact(raw.encode("ascii")).protected
-    except (JoseError, ValueError, UnicodeError) as exc:
-        raise _refused("logout_token_malformed", "not a compact JWS") from exc
-    if header.get("alg") not in ALGORITHMS:
-        raise _refused("logout_token_algorithm", f"alg {header.get('alg')!r}")
-    # explicitly typed logout+jwt, or a plain JWT (the events claim and the absent nonce
-    # already keep an ID token from passing for a logout token); no other type
-    if header.get("typ") not in (None, "JWT", "logout+jwt"):
-        raise _refused("logout_token_type", f"typ {header.get('typ')!r}")
-    kid = header.get("kid")
-    keys = rp._jwks(refresh=False)
-    if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
-        keys = rp._jwks(refresh=True)
-        if not isinstance(kid, str) or not any(k.kid == kid for k in keys.keys):
-            raise _refused("logout_token_unknown_key", f"kid {kid!r} not in the JWKS")
-    try:
-        claims = dict(jwt.decode(raw, keys, algorithms=ALGORITHMS).claims)
-    except (JoseError, ValueError) as exc:
-        raise _refused("logout_token_signature", "signature does not verify") from exc
+
+    def typed(header: dict[str, Any]) -> None:
+        # explicitly typed logout+jwt, or a plain JWT (the events claim and the absent nonce
+        # already keep an ID token from passing for a logout token); no other type
+        if header.get("typ") not in (None, "JWT", "logout+jwt"):
+            raise _refused("logout_token_type", f"typ {header.get('typ')!r}")
+
+    claims = rp.signed_claims(raw, "logout_token", typed)
     now = int(clock.now().timestamp())
     audience = claims.get("aud")
     audiences = [audience] if isinstance(audience, str) else audience
