@@ -27,6 +27,9 @@ Endpoints (the issuer is the server's URL, e.g. ``http://127.0.0.1:8766``):
 * ``POST /token``: code for tokens (``client_secret_basic`` or ``client_secret_post``); the
   code is single use and bound to the client, the redirect URI and the PKCE verifier.
 * ``GET /userinfo``: the claims for a bearer access token.
+* ``GET /end-session``: RP-initiated logout: a portal sends the citizen here when they sign
+  out there (``client_id``, a registered ``post_logout_redirect_uri``, ``state``); the
+  platform session ends as with ``POST /logout`` and the browser goes back.
 * ``POST /logout``: the citizen signs out at the platform (the ``gov_sso`` session ends);
   every client registered with a ``backchannel_logout_uri`` is sent a signed logout token
   (OpenID Connect Back-Channel Logout 1.0: ``typ`` ``logout+jwt``, ``iss``, ``aud``, ``iat``,
@@ -118,6 +121,7 @@ class Client(ClientMixin):
     client_secret: str
     redirect_uris: list[str]
     backchannel_logout_uri: str = ""
+    post_logout_redirect_uris: list[str] = field(default_factory=list)
 
     def get_client_id(self) -> str:
         return self.client_id
@@ -390,10 +394,15 @@ class OidcProvider(ThreadingHTTPServer):
         client_secret: str,
         redirect_uris: list[str],
         backchannel_logout_uri: str = "",
+        post_logout_redirect_uris: Sequence[str] = (),
     ) -> None:
         with self.state.lock:
             self.state.clients[client_id] = Client(
-                client_id, client_secret, list(redirect_uris), backchannel_logout_uri
+                client_id,
+                client_secret,
+                list(redirect_uris),
+                backchannel_logout_uri,
+                list(post_logout_redirect_uris),
             )
 
     def logout_token(self, client_id: str, citizen: Citizen, *, key: RSAKey | None = None) -> str:
@@ -455,6 +464,7 @@ class OidcProvider(ThreadingHTTPServer):
             "scopes_supported": list(SCOPES),
             "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
             "code_challenge_methods_supported": ["S256"],
+            "end_session_endpoint": f"{base}/end-session",
             "backchannel_logout_supported": True,
             "backchannel_logout_session_supported": True,
             "acr_values_supported": ["L1", "L2", "L3"],
@@ -656,6 +666,7 @@ class _Handler(BaseHTTPRequestHandler):
             ("GET", "/"): self._home,
             ("POST", "/login"): self._login,
             ("POST", "/logout"): self._logout,
+            ("GET", "/end-session"): self._end_session,
             ("POST", "/_admin/rotate-keys"): self._rotate,
         }
         handler = routes.get((self.command, path))
@@ -758,6 +769,25 @@ class _Handler(BaseHTTPRequestHandler):
             f"<p>已通知 / Portals told: {names}</p>"
         )
         expire = ("Set-Cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+        self._html(200, _PAGE.format(title="已退出 / Signed out", body=body), [expire])
+
+    def _end_session(self) -> None:
+        """RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0): a portal sends the
+        citizen here when they sign out there; the platform session ends (the other portals
+        are told through the back channel) and the browser goes back to a registered
+        ``post_logout_redirect_uri`` (with ``state``), or sees the signed-out page."""
+        params = self._query()
+        with self.server.state.lock:
+            client = self.server.state.clients.get(params.get("client_id", ""))
+        back = params.get("post_logout_redirect_uri", "")
+        self.server.end_session(self._sid())
+        expire = ("Set-Cookie", f"{SESSION_COOKIE}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+        if client is not None and back and back in client.post_logout_redirect_uris:
+            state = params.get("state")
+            target = back + ("?" + urlencode({"state": state}) if state else "")
+            self._send(302, b"", [("Location", target), expire])
+            return
+        body = '<h1 data-testid="gov-signed-out">已退出 / Signed out</h1>'
         self._html(200, _PAGE.format(title="已退出 / Signed out", body=body), [expire])
 
     def _rotate(self) -> None:

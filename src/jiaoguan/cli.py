@@ -141,6 +141,7 @@ def _start_oidc_provider(port: int, web_port: int, settings: Any) -> Any:
         settings.SSO_CLIENT_SECRET,
         [f"http://{host}:{web_port}/accounts/sso/callback/" for host in ("127.0.0.1", "localhost")],
         backchannel_logout_uri=f"http://127.0.0.1:{web_port}/accounts/sso/backchannel-logout/",
+        post_logout_redirect_uris=[f"http://{h}:{web_port}/" for h in ("127.0.0.1", "localhost")],
     )
     provider.start_in_thread()
     print(f"provincial OpenID provider at {provider.issuer}")

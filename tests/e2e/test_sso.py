@@ -22,7 +22,10 @@ CLIENT_SECRET = "jiaoguan-e2e-secret"
 @pytest.fixture
 def sso(settings: Any, oidc_provider: Any, live_server: Any) -> Any:
     oidc_provider.register_client(
-        CLIENT_ID, CLIENT_SECRET, [f"{live_server.url}/accounts/sso/callback/"]
+        CLIENT_ID,
+        CLIENT_SECRET,
+        [f"{live_server.url}/accounts/sso/callback/"],
+        post_logout_redirect_uris=[f"{live_server.url}/"],
     )
     settings.SSO_ISSUER = oidc_provider.issuer
     settings.SSO_CLIENT_ID = CLIENT_ID
@@ -107,3 +110,25 @@ def test_signing_out_at_the_province_signs_out_of_jiaoguan(
 
     ended = PlatformSession.objects.get(user__person=person)
     assert ended.end_reason == "backchannel_logout"
+
+
+def test_signing_out_of_jiaoguan_signs_out_at_the_province(
+    page: Any, live_server: Any, sso: Any, screenshot: Any
+) -> None:
+    """RP-initiated logout: on a shared computer, signing out of jiaoguan also ends the
+    platform's session, so the next person is asked who they are."""
+    person = make_person()
+    make_licence(person)
+    page.goto(sso.issuer + "/")
+    page.get_by_label(re.compile("身份证号码")).fill(person.id_number)
+    page.get_by_label(re.compile("姓名")).fill(person.name)
+    page.get_by_label(re.compile("登录方式")).select_option("realname")
+    page.get_by_role("button", name=re.compile("登录")).click()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_test_id("sso-start").click()
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    page.get_by_role("button", name=re.compile("退出|Sign out")).click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    page.goto(sso.issuer + "/")
+    expect(page.get_by_label(re.compile("身份证号码"))).to_be_visible()  # asked again
+    screenshot("sso-4-signed-out-everywhere")

@@ -40,7 +40,9 @@ CALLBACK = "http://testserver/accounts/sso/callback/"
 
 @pytest.fixture(autouse=True)
 def _sso(settings: Any, oidc_provider: Any) -> None:
-    oidc_provider.register_client(CLIENT_ID, CLIENT_SECRET, [CALLBACK])
+    oidc_provider.register_client(
+        CLIENT_ID, CLIENT_SECRET, [CALLBACK], post_logout_redirect_uris=["http://testserver/"]
+    )
     settings.SSO_ISSUER = oidc_provider.issuer
     settings.SSO_CLIENT_ID = CLIENT_ID
     settings.SSO_CLIENT_SECRET = CLIENT_SECRET
@@ -587,3 +589,53 @@ def test_a_token_naming_only_the_subject_ends_all_its_sessions(oidc_provider: An
     answer = Client().post(LOGOUT_URL, {"logout_token": token})
     assert answer.status_code == 200 and answer.json() == {"sessions_ended": 1}
     assert browser.get("/portal/").status_code == 302
+
+
+def test_signing_out_here_ends_the_platform_session_too(oidc_provider: Any) -> None:
+    """RP-initiated logout: signing out at jiaoguan sends the browser by the platform's
+    end-session endpoint, which ends the platform session and sends it back home."""
+    from jiaoguan.sso.models import PlatformSession
+
+    number, name = _person_number_and_name()
+    browser, platform = Client(), requests.Session()  # the browser's two cookie jars
+    start = browser.get("/accounts/sso/start/")["Location"]
+    params = {k: v[0] for k, v in parse_qs(urlsplit(start).query).items()}
+    answer = platform.post(
+        start.split("?")[0],
+        data={**params, "id_number": number, "name": name, "method": "realname"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert _callback(browser, answer.headers["Location"]).status_code == 302
+    assert platform.cookies.get("gov_sso")
+    out = browser.post("/accounts/logout/")
+    assert out.status_code == 302
+    target = out["Location"]
+    assert target.startswith(oidc_provider.issuer + "/end-session?")
+    query = parse_qs(urlsplit(target).query)
+    assert query["client_id"] == [CLIENT_ID]
+    assert query["post_logout_redirect_uri"] == ["http://testserver/"]
+    assert browser.get("/portal/").status_code == 302  # signed out here
+    ps = PlatformSession.objects.get(user__person__id_number_index=_index(number))
+    assert ps.end_reason == "signed_out_here"
+    back = platform.get(target, allow_redirects=False, timeout=5)
+    assert back.status_code == 302 and back.headers["Location"] == "http://testserver/"
+    # the platform no longer signs this browser straight back in: it asks who they are
+    again = platform.get(browser.get("/accounts/sso/start/")["Location"], timeout=5)
+    assert again.status_code == 200 and "身份证号码" in again.text
+    # an unregistered return address is not followed
+    stray = requests.get(
+        f"{oidc_provider.issuer}/end-session",
+        params={"client_id": CLIENT_ID, "post_logout_redirect_uri": "https://evil.example/"},
+        allow_redirects=False,
+        timeout=5,
+    )
+    assert stray.status_code == 200 and "Signed out" in stray.text
+
+
+def test_a_password_sign_out_does_not_pass_by_the_platform() -> None:
+    citizen = make_citizen()
+    browser = Client()
+    browser.force_login(citizen)
+    out = browser.post("/accounts/logout/")
+    assert out.status_code == 302 and out["Location"] == "/"

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
@@ -109,5 +110,12 @@ def register_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    """Sign out; a session opened from the provincial platform's sign-on ends the platform's
+    session too (the browser passes by the platform and comes back home)."""
+    from jiaoguan.sso.services import platform_logout_url
+
+    key = request.session.session_key
+    home = request.build_absolute_uri(reverse("web:home"))
+    url = platform_logout_url(session_key=key, post_logout_redirect_uri=home) if key else None
     logout(request)
-    return redirect("web:home")
+    return redirect(url) if url else redirect("web:home")

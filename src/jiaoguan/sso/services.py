@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -381,3 +382,43 @@ def _end_platform_sessions(issuer: str, claims: LogoutClaims) -> int:
         )
         ended += 1
     return ended
+
+
+def platform_logout_url(*, session_key: str, post_logout_redirect_uri: str) -> str | None:
+    """The citizen signs out at jiaoguan. The platform sessions this session came from are
+    marked ended (audited), and the URL that ends the platform's session too is returned
+    (OpenID Connect RP-Initiated Logout 1.0: the provider's ``end_session_endpoint`` with our
+    ``client_id`` and where to come back), so that on a shared computer the next person cannot
+    sign straight back in. None when the session did not come from the platform, or the
+    provider cannot be reached (the sign-out here happens anyway)."""
+    with transaction.atomic():
+        rows = list(
+            PlatformSession.objects.select_for_update(of=("self",))
+            .select_related("user__person")
+            .filter(session_key=session_key, ended_at=None)
+        )
+        now = clock.now()
+        for ps in rows:
+            ps.ended_at, ps.end_reason = now, "signed_out_here"
+            ps.save(update_fields=["ended_at", "end_reason"])
+            audit_record(
+                actor=Actor.of(ps.user),
+                action="account.logout",
+                object_type="user",
+                object_ref=str(ps.user.public_id),
+                reason=f"{ps.issuer} sign-on ended here",
+                subject_person_ref=str(ps.user.person.public_id) if ps.user.person else "",
+            )
+    if not rows:
+        return None
+    rp = OidcRelyingParty()
+    try:
+        endpoint = rp.metadata().get("end_session_endpoint")
+    except DomainError:
+        return None
+    if not isinstance(endpoint, str) or not endpoint:
+        return None
+    query = urlencode(
+        {"client_id": rp.client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+    )
+    return f"{endpoint}?{query}"
