@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from jiaoguan.cases import services as cases
-from jiaoguan.cases.constants import Channel
+from jiaoguan.cases.constants import Channel, State
 from jiaoguan.kernel.errors import DomainError, NotFound
 from jiaoguan.oauth import scopes
 from jiaoguan.oauth.auth import AppCaller, app_auth
@@ -178,14 +178,17 @@ def app_application_submit(request: HttpRequest, payload: AppApplicationIn) -> S
         )
     except DomainError:
         # the app cannot resume a draft: the refused one is withdrawn (kept, with its history
-        # and audit row) rather than left open in the citizen's list
-        cases.application_transition(
-            actor=actor,
-            principal=caller.user,
-            application=app,
-            command="withdraw",
-            reason="refused at submission through the app",
-        )
+        # and audit row) rather than left open in the citizen's list; an application that got
+        # past the draft (submitted, then a later step failed) is left as it is
+        app.refresh_from_db(fields=["state"])
+        if app.state == State.DRAFT:
+            cases.application_transition(
+                actor=actor,
+                principal=caller.user,
+                application=app,
+                command="withdraw",
+                reason="refused at submission through the app",
+            )
         raise
     app_authorisation_used(authorisation=caller.authorisation)
     return Status(
