@@ -331,3 +331,25 @@ def test_api_withdraw() -> None:
     again = client.post(url)
     assert again.status_code == 409 and again.json()["code"] == "org_account_state"
     assert client.post("/api/v1/organisations/applications/not-a-uuid/withdraw").status_code == 404
+
+
+def test_page_withdraw_before_signing() -> None:
+    account, rep = _active(start=1400)
+    client = Client()
+    _login(client, rep)
+    url = f"/organisations/{account.public_id}/"
+    page = client.get(url).content.decode()
+    assert 'data-testid="withdraw-form"' in page and "撤回申请" in page
+    done = client.post(url, {"action": "withdraw"})
+    assert done.status_code == 302 and done["Location"] == url
+    account.refresh_from_db()
+    assert account.status == OrgAccountStatus.WITHDRAWN
+    after = client.get(url).content.decode()
+    assert 'data-testid="withdraw-form"' not in after  # nothing left to sign or withdraw
+    # someone else does not find it
+    other = Client()
+    _login(other, make_citizen())
+    assert other.post(url, {"action": "withdraw"}).status_code == 404
+    # a second withdrawal (an old page) is refused beside the form, not a 500
+    again = client.post(url, {"action": "withdraw"})
+    assert again.status_code == 200 and 'data-testid="org-error"' in again.content.decode()

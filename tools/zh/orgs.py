@@ -41,4 +41,5 @@ ZH = {
     "Roles": "角色",
     "Open a staff account": "开设工作人员账户",
     "Open account": "开设账户",
+    "Withdraw the application": "撤回申请",
 }

@@ -56,6 +56,24 @@ def application(request: HttpRequest, public_id: str) -> HttpResponse:
     account = selectors.applications_for(user).filter(public_id=public_id).first()
     if account is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("action") == "withdraw":
+        try:
+            services.org_account_withdraw(applicant=user, account=account)
+        except DomainError as exc:
+            return render(
+                request,
+                "orgs/application.html",
+                {
+                    "account": account,
+                    "form": SignForm(),
+                    "activated": None,
+                    "signature_ok": services.signature_holds(account)
+                    if account.signed_at
+                    else None,
+                    "error": exc.localised(get_language()),
+                },
+            )
+        return redirect("orgs:application", public_id=account.public_id)
     form = SignForm(request.POST or None)
     activated = None
     if request.method == "POST" and form.is_valid():
