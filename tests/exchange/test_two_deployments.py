@@ -216,11 +216,13 @@ def provinces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     gd.start()
     js.start()
     proxy, back = FaultProxy(gd.url), FaultProxy(js.url)
+    # "--public-key=KEY" in one word: a base64url key may begin with "-", which argparse
+    # would take for an option (1 run in 64 failed so)
     js.manage(
-        "exchange", "peer", "--province", "44", "--url", proxy.url, "--public-key", gd.public_key
+        "exchange", "peer", "--province", "44", "--url", proxy.url, f"--public-key={gd.public_key}"
     )
     gd.manage(
-        "exchange", "peer", "--province", "32", "--url", back.url, "--public-key", js.public_key
+        "exchange", "peer", "--province", "32", "--url", back.url, f"--public-key={js.public_key}"
     )
     try:
         yield js, gd, proxy, back
