@@ -77,6 +77,21 @@ def test_citizen_not_yet_signed_in_signs_in_at_the_province_page(
     expect(page.get_by_test_id("licence-classes")).to_have_text("C2")
 
 
+def _signed_in_through_the_province(page: Any, live_server: Any, sso: Any) -> Any:
+    """A citizen signs in at the platform, then reaches the jiaoguan portal in one click."""
+    person = make_person()
+    make_licence(person)
+    page.goto(sso.issuer + "/")
+    page.get_by_label(re.compile("身份证号码")).fill(person.id_number)
+    page.get_by_label(re.compile("姓名")).fill(person.name)
+    page.get_by_label(re.compile("登录方式")).select_option("realname")
+    page.get_by_role("button", name=re.compile("登录")).click()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_test_id("sso-start").click()
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    return person
+
+
 def test_signing_out_at_the_province_signs_out_of_jiaoguan(
     page: Any, live_server: Any, sso: Any, screenshot: Any
 ) -> None:
@@ -88,16 +103,7 @@ def test_signing_out_at_the_province_signs_out_of_jiaoguan(
         [f"{live_server.url}/accounts/sso/callback/"],
         backchannel_logout_uri=f"{live_server.url}/accounts/sso/backchannel-logout/",
     )
-    person = make_person()
-    make_licence(person)
-    page.goto(sso.issuer + "/")
-    page.get_by_label(re.compile("身份证号码")).fill(person.id_number)
-    page.get_by_label(re.compile("姓名")).fill(person.name)
-    page.get_by_label(re.compile("登录方式")).select_option("realname")
-    page.get_by_role("button", name=re.compile("登录")).click()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_test_id("sso-start").click()
-    expect(page).to_have_url(re.compile(r"/portal/$"))
+    person = _signed_in_through_the_province(page, live_server, sso)
 
     page.goto(sso.issuer + "/")
     page.get_by_test_id("gov-logout").click()
@@ -117,16 +123,7 @@ def test_signing_out_of_jiaoguan_signs_out_at_the_province(
 ) -> None:
     """RP-initiated logout: on a shared computer, signing out of jiaoguan also ends the
     platform's session, so the next person is asked who they are."""
-    person = make_person()
-    make_licence(person)
-    page.goto(sso.issuer + "/")
-    page.get_by_label(re.compile("身份证号码")).fill(person.id_number)
-    page.get_by_label(re.compile("姓名")).fill(person.name)
-    page.get_by_label(re.compile("登录方式")).select_option("realname")
-    page.get_by_role("button", name=re.compile("登录")).click()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_test_id("sso-start").click()
-    expect(page).to_have_url(re.compile(r"/portal/$"))
+    _signed_in_through_the_province(page, live_server, sso)
     page.get_by_role("button", name=re.compile("退出|Sign out")).click()
     expect(page).to_have_url(f"{live_server.url}/")
     page.goto(sso.issuer + "/")

@@ -1323,26 +1323,15 @@ def foreign_appointment_transition(
 def foreign_appointments_no_show_run(*, actor: Actor) -> int:
     """Mark as no-shows the foreign bookings whose slot ended more than the grace period ago
     without a check-in (the same rule and grace as local bookings,
-    ``inspection.services.appointments_no_show_run``); each one in its own transaction."""
-    from jiaoguan.inspection.services import NO_SHOW_GRACE_MINUTES
+    ``inspection.services.no_shows_mark``); each one in its own transaction."""
+    from jiaoguan.inspection.services import no_shows_mark
 
-    now = clock.now()
-    grace = dt.timedelta(minutes=NO_SHOW_GRACE_MINUTES)
-    marked = 0
-    stale = ForeignAppointment.objects.filter(
-        state=AppointmentState.BOOKED, slot_start__lt=now - grace
-    ).select_related("station")
-    for appt in stale.iterator():
-        if appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes) + grace > now:
-            continue
-        try:
-            foreign_appointment_transition(
-                actor=actor, principal=None, appointment=appt, command="mark_no_show"
-            )
-        except Conflict:  # checked in or cancelled meanwhile
-            continue
-        marked += 1
-    return marked
+    return no_shows_mark(
+        ForeignAppointment.objects.filter(state=AppointmentState.BOOKED),
+        lambda appt: foreign_appointment_transition(
+            actor=actor, principal=None, appointment=appt, command="mark_no_show"
+        ),
+    )
 
 
 def _handle_inspection_result(*, actor: Actor, envelope: dict[str, Any]) -> dict[str, Any]:

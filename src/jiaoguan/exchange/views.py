@@ -304,6 +304,7 @@ def foreign_book(request: HttpRequest) -> HttpResponse:
     from jiaoguan.exchange.forms import ForeignBookForm
     from jiaoguan.exchange.models import Peer
     from jiaoguan.inspection import selectors as inspection_selectors
+    from jiaoguan.inspection import views as inspection_views
     from jiaoguan.kernel import clock
 
     user: Any = request.user
@@ -328,11 +329,8 @@ def foreign_book(request: HttpRequest) -> HttpResponse:
         station = next(s for s in stations if str(s.public_id) == form.cleaned_data["station"])
         slots = inspection_selectors.station_slots(station, form.cleaned_data["date"])
         if request.method == "POST":
-            try:
-                start = dt.datetime.fromisoformat(request.POST.get("slot", "")[:40])
-            except ValueError:
-                start = None
-            if start is None or start.tzinfo is None:
+            start = inspection_views.chosen_slot(request)
+            if start is None:
                 slot_errors.append(_("Choose a time"))
             else:
                 d = form.cleaned_data

@@ -811,27 +811,35 @@ def appointment_transition(
     return appointment_move(appt, command, actor=actor, reason=reason)
 
 
-def appointments_no_show_run(*, actor: Actor) -> int:
-    """Mark as no-shows the bookings whose slot ended more than NO_SHOW_GRACE_MINUTES ago
-    without a check-in (the daily job); each one in its own transaction."""
+def no_shows_mark(booked: Any, mark: Callable[[Any], Any]) -> int:
+    """Mark as no-shows those of ``booked`` (booked appointments, local or foreign: the same
+    rule) whose slot ended more than NO_SHOW_GRACE_MINUTES ago without a check-in, each through
+    ``mark`` (its service, in its own transaction); one checked in or cancelled meanwhile is
+    skipped. Returns how many."""
     now = clock.now()
     grace = dt.timedelta(minutes=NO_SHOW_GRACE_MINUTES)
     marked = 0
-    stale = Appointment.objects.filter(
-        state=AppointmentState.BOOKED, slot_start__lt=now - grace
-    ).select_related("station")
+    stale = booked.filter(slot_start__lt=now - grace).select_related("station")
     for appt in stale.iterator():
-        assert appt.slot_start is not None
         if appt.slot_start + dt.timedelta(minutes=appt.station.slot_minutes) + grace > now:
             continue
         try:
-            appointment_transition(
-                actor=actor, principal=None, appointment=appt, command="mark_no_show"
-            )
+            mark(appt)
         except Conflict:  # checked in or cancelled meanwhile
             continue
         marked += 1
     return marked
+
+
+def appointments_no_show_run(*, actor: Actor) -> int:
+    """Mark as no-shows the bookings whose slot ended more than NO_SHOW_GRACE_MINUTES ago
+    without a check-in (the daily job); each one in its own transaction."""
+    return no_shows_mark(
+        Appointment.objects.filter(state=AppointmentState.BOOKED, slot_start__isnull=False),
+        lambda appt: appointment_transition(
+            actor=actor, principal=None, appointment=appt, command="mark_no_show"
+        ),
+    )
 
 
 # --- results ----------------------------------------------------------------------------------

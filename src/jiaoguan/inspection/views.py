@@ -42,6 +42,15 @@ def _place(form: Any, exc: DomainError, names: dict[str, str]) -> None:
 # --- the owner --------------------------------------------------------------------------------
 
 
+def chosen_slot(request: HttpRequest) -> dt.datetime | None:
+    """The slot chosen on a booking page (an ISO time with its offset), or None."""
+    try:
+        start = dt.datetime.fromisoformat(request.POST.get("slot", "")[:40])
+    except ValueError:
+        return None
+    return start if start.tzinfo is not None else None
+
+
 @login_required
 def book(request: HttpRequest, vehicle_id: str) -> HttpResponse:
     user: Any = request.user
@@ -64,11 +73,8 @@ def book(request: HttpRequest, vehicle_id: str) -> HttpResponse:
         station = next(s for s in stations if str(s.public_id) == form.cleaned_data["station"])
         slots = selectors.station_slots(station, form.cleaned_data["date"])
         if request.method == "POST":
-            try:
-                start = dt.datetime.fromisoformat(request.POST.get("slot", "")[:40])
-            except ValueError:
-                start = None
-            if start is None or start.tzinfo is None:
+            start = chosen_slot(request)
+            if start is None:
                 slot_errors.append(_("Choose a time"))
             else:
                 try:
